@@ -1,0 +1,6 @@
+/** The storage floor: schema, migrations and the database handle for Postgres and PGlite. */
+export * from './database.js';
+export * from './migrate.js';
+export * from './rows.js';
+export * as schema from './schema/index.js';
+export * from './schema/index.js';

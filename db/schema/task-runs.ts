@@ -1,0 +1,47 @@
+import { bigint, boolean, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { createdAt, tz, updatedAt } from './columns.js';
+import { hosts } from './hosts.js';
+import { tasks } from './tasks.js';
+
+/** Run states: `RECEIVED → DISPATCHED → RUNNING → SUCCEEDED | FAILED | TIMED_OUT | CANCELED | REJECTED`. */
+export const RUN_STATES = ['RECEIVED', 'DISPATCHED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELED', 'REJECTED'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+/** States a run never leaves. */
+export const TERMINAL_RUN_STATES: readonly RunState[] = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELED', 'REJECTED'];
+
+/** One task on one host (or one unresolved target). */
+export const taskRuns = pgTable(
+  'task_runs',
+  {
+    id: uuid('id').primaryKey(),
+    taskId: uuid('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
+    /** The target as the caller wrote it (IP, SN, hostname or host id). */
+    target: text('target').notNull(),
+    hostId: bigint('host_id', { mode: 'number' }).references(() => hosts.id, { onDelete: 'set null' }),
+    agentId: text('agent_id').references(() => agents.id, { onDelete: 'set null' }),
+    channelId: text('channel_id'),
+    state: text('state').$type<RunState>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    exitCode: integer('exit_code'),
+    signal: text('signal'),
+    stdout: text('stdout'),
+    stderr: text('stderr'),
+    stdoutTruncated: boolean('stdout_truncated').notNull().default(false),
+    stderrTruncated: boolean('stderr_truncated').notNull().default(false),
+    durationMs: integer('duration_ms'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    createdAt: createdAt(),
+    dispatchedAt: tz('dispatched_at'),
+    startedAt: tz('started_at'),
+    finishedAt: tz('finished_at'),
+    deadlineAt: tz('deadline_at').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('task_runs_task_state_idx').on(t.taskId, t.state),
+    index('task_runs_host_idx').on(t.hostId),
+    index('task_runs_state_deadline_idx').on(t.state, t.deadlineAt),
+  ],
+);

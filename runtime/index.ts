@@ -1,0 +1,2 @@
+/** The runtime floor: the Context handed to every component, and how it is built. */
+export * from './context.js';
