@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../core/index.js';
 import type { Context } from '../runtime/index.js';
 import { mountApiDocs } from './api-docs.js';
-import { bodyGuard } from './body-guard.js';
+import { bodyGuard, type RouteBodyLimit } from './body-guard.js';
 import { errorCodeRoutes } from './error-code-routes.js';
 import { healthRoutes, type ReadinessCheck } from './health-routes.js';
 import { httpMetrics } from './metrics.js';
@@ -18,6 +18,8 @@ export interface CreateAppOptions {
   routes?: OpenAPIHono[];
   /** Extra readiness checks for /readyz; default none (database and Redis are always checked). */
   readiness?: ReadinessCheck[];
+  /** Per-route body limits that replace BODY_LIMIT_BYTES for one method and path; default none. */
+  bodyLimits?: RouteBodyLimit[];
   /** API version shown in the OpenAPI document; default `0.0.0`. */
   version?: string;
 }
@@ -43,7 +45,7 @@ export function createApp(ctx: Context, options: CreateAppOptions = {}): OpenAPI
   app.use('*', requestId());
   app.use('*', httpMetrics(ctx.metrics));
   app.use('*', accessLog(ctx.log));
-  app.use('*', ...bodyGuard(ctx.config.BODY_LIMIT_BYTES));
+  app.use('*', ...bodyGuard(ctx.config.BODY_LIMIT_BYTES, options.bodyLimits));
   app.onError(problemErrorHandler(ctx.log));
   app.notFound((c) => respondWithCode(c, 'PROXY-USR-ROUTE_NOT_FOUND', { method: c.req.method, path: c.req.path }));
 

@@ -2,6 +2,10 @@ import type { Command } from '../command.js';
 import { docsCommand } from './docs.js';
 import { migrateCommand } from './migrate.js';
 import { serverCommand } from './server.js';
+import { proxyCommand } from './proxy.js';
+import { keysCommand } from './keys.js';
+import { channelCommand } from './channel.js';
+import { agentCommand } from './agent.js';
 
 /** Every `starling` command, in the order `--help` lists them. Add one line per command. */
-export const commands: Command[] = [serverCommand, migrateCommand, docsCommand];
+export const commands: Command[] = [serverCommand, migrateCommand, docsCommand, proxyCommand, keysCommand, channelCommand, agentCommand];

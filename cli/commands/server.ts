@@ -3,21 +3,21 @@ import { loadConfig, redactConfig } from '../../core/index.js';
 import { createApp, startHttpServer } from '../../http/index.js';
 import { createContext } from '../../runtime/index.js';
 import type { Command } from '../command.js';
-import { serverParts } from '../server-parts.js';
+import { serverParts, type ServerPart } from '../server-parts.js';
 import { installShutdown } from '../shutdown.js';
 import { VERSION } from '../version.js';
 
 /** Start the all-in-one server and return its handles (used by the command and by tests). */
-export async function startServer(overrides: Record<string, unknown> = {}, file?: string) {
+export async function startServer(overrides: Record<string, unknown> = {}, file?: string, parts: ServerPart[] = serverParts()) {
   const config = loadConfig({ overrides, file });
   const ctx = await createContext(config);
-  const parts = serverParts();
   const closers: Array<{ name: string; close(): Promise<void> }> = [];
   try {
     for (const p of parts) p.defineJobs?.(ctx);
     const app = createApp(ctx, {
       version: VERSION,
       routes: parts.flatMap((p) => p.routes?.(ctx) ?? []),
+      bodyLimits: parts.flatMap((p) => p.bodyLimits?.(ctx) ?? []),
       readiness: parts.flatMap((p) => p.readiness?.(ctx) ?? []),
     });
     const http = await startHttpServer(app.fetch, { port: config.PORT, host: config.HOST });

@@ -1,4 +1,10 @@
 import { serverSettings } from './server.js';
+import { botSettings } from './bot.js';
+import { diagnosticsSettings } from './diagnostics.js';
+import { cmdbSettings } from './cmdb.js';
+import { proxySettings } from './proxy.js';
+import { agentSettings } from './agent.js';
+import { channelSettings } from './channel.js';
 
 /**
  * Every setting Starling reads, by its environment variable name. Each component's
@@ -7,4 +13,10 @@ import { serverSettings } from './server.js';
  */
 export const settings = {
   ...serverSettings,
+  ...botSettings,
+  ...diagnosticsSettings,
+  ...cmdbSettings,
+  ...proxySettings,
+  ...agentSettings,
+  ...channelSettings,
 };

@@ -1,0 +1,178 @@
+// Robot benchmark: acknowledgement latency of POST /bot/dingtalk under 200 signed requests/s
+// for 30 s (open-loop load from a worker thread on loopback), and mention-to-reply time of a
+// `diag` of a reachable loopback host. Usage: npm run bench:bot [-- --seconds 30 --rate 200]
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { quantile } from 'simple-statistics';
+import { groupMessage, startBotHarness, TEST_APP_SECRET, type BotHarness } from '../test/helpers/bot-harness.js';
+import { openMemoryPglite, openScratchPostgres } from '../test/helpers/db.js';
+import { componentBotServices } from '../bot/index.js';
+import { openPort } from '../test/helpers/tcp-diagnosis.js';
+import { machineLine, printTable } from './machine.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '200' }, samples: { type: 'string', default: '20' }, only: { type: 'string' }, 'no-workers': { type: 'boolean' } } });
+const SECONDS = Number(values.seconds);
+const RATE = Number(values.rate);
+const SAMPLES = Number(values.samples);
+
+// The load generator: plain JavaScript in a worker so its timers do not share the server's event loop.
+const LOAD = `
+const { workerData, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const { createHmac } = require('node:crypto');
+const { url, secret, rate, seconds, webhookBase, path } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const target = new URL(url);
+const total = rate * seconds;
+const lat = [];
+let errors = 0, done = 0, statuses = {};
+const t0 = performance.now();
+function fire(i) {
+  const ts = String(Date.now());
+  const sign = createHmac('sha256', secret).update(ts + '\\n' + secret, 'utf8').digest('base64');
+  const msgId = 'bench' + i + '-' + t0;
+  const body = JSON.stringify({ conversationId: 'cidBench==', conversationType: '2', msgId, msgtype: 'text', text: { content: ' help' },
+    senderStaffId: 'staff-bench', senderNick: 'bench', createAt: Date.now(), robotCode: 'dingbench-ack',
+    sessionWebhook: webhookBase + encodeURIComponent(msgId), sessionWebhookExpiredTime: Date.now() + 5400000 });
+  const start = performance.now();
+  const req = http.request({ host: target.hostname, port: target.port, path: path, method: path === '/healthz' ? 'GET' : 'POST', agent,
+    headers: path === '/healthz' ? {} : { 'content-type': 'application/json', timestamp: ts, sign, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    res.resume();
+    res.on('end', () => { lat.push(performance.now() - start); statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1; finish(); });
+  });
+  req.on('error', () => { errors++; finish(); });
+  req.end(path === '/healthz' ? undefined : body);
+}
+function finish() { if (++done === total) { agent.destroy(); parentPort.postMessage({ lat, errors, statuses, wallMs: performance.now() - t0 }); } }
+// Open loop: request i is sent at t0 + i/rate whatever the answers do.
+let next = 0;
+function tick() {
+  const due = Math.floor(((performance.now() - t0) / 1000) * rate) + 1;
+  while (next < Math.min(due, total)) fire(next++);
+  if (next < total) setTimeout(tick, 2);
+}
+tick();
+`;
+
+interface LoadResult {
+  lat: number[];
+  errors: number;
+  statuses: Record<string, number>;
+  wallMs: number;
+}
+
+function runLoad(h: BotHarness, path = '/bot/dingtalk'): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(LOAD, {
+      eval: true,
+      workerData: { url: h.url, secret: TEST_APP_SECRET, rate: RATE, seconds: SECONDS, webhookBase: h.fake.sessionWebhook(''), path },
+    });
+    w.once('message', (m: LoadResult) => {
+      void w.terminate();
+      resolve(m);
+    });
+    w.once('error', reject);
+  });
+}
+
+const ms = (v: number) => Math.round(v * 10) / 10;
+
+async function ackBench(name: string, h: BotHarness, path = '/bot/dingtalk'): Promise<Record<string, string | number>> {
+  const statementsBefore = h.ctx.database.statements;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const r = await runLoad(h, path);
+  loop.disable();
+  const sorted = [...r.lat].sort((a, b) => a - b);
+  const accepted = r.statuses['200'] ?? 0;
+  return {
+    backend: name,
+    requests: RATE * SECONDS,
+    'achieved req/s': Math.round((r.lat.length / r.wallMs) * 1000),
+    'HTTP 200': accepted,
+    errors: r.errors + (RATE * SECONDS - accepted - r.errors),
+    'ack p50 (ms)': ms(quantile(sorted, 0.5)),
+    'ack p99 (ms)': ms(quantile(sorted, 0.99)),
+    'ack max (ms)': ms(sorted[sorted.length - 1] ?? 0),
+    'p99 ≤ 50 ms': quantile(sorted, 0.99) <= 50 ? 'yes' : 'NO',
+    'statuses': Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(' '),
+    'event-loop delay p99 (ms)': ms(loop.percentile(99) / 1e6),
+    'DB statements / message': Math.round(((h.ctx.database.statements - statementsBefore) / Math.max(1, accepted)) * 100) / 100,
+  };
+}
+
+async function replyBench(name: string, h: BotHarness): Promise<Record<string, string | number>> {
+  const times: number[] = [];
+  const verdicts = new Set<string>();
+  for (let i = 0; i < SAMPLES; i++) {
+    const m = groupMessage(h.fake, 'diag 127.0.0.1', { robotCode: 'dingbench-diag', conversationId: 'cidDiag==' });
+    const session = `s-${m.msgId as string}`;
+    const t0 = Date.now();
+    const res = await h.callback(m);
+    if (res.status !== 200) throw new Error(`callback answered ${res.status}`);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const reply = h.fake.requests.find((r) => r.query.session === session);
+      if (reply) {
+        times.push(reply.at - t0);
+        const text = (reply.body as { markdown?: { text?: string } }).markdown?.text ?? '';
+        const verdict = /Verdict: ([A-Za-z_-]+)/.exec(text)?.[1];
+        if (!verdict) throw new Error(`diag reply without a verdict: ${text.slice(0, 300)}`);
+        verdicts.add(verdict);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('no reply within 10 s');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+  const sorted = times.sort((a, b) => a - b);
+  return {
+    backend: name,
+    samples: SAMPLES,
+    'mention → reply p50 (ms)': ms(quantile(sorted, 0.5)),
+    'p90 (ms)': ms(quantile(sorted, 0.9)),
+    'max (ms)': ms(sorted[sorted.length - 1]!),
+    'p50 ≤ 2 s': quantile(sorted, 0.5) <= 2000 ? 'yes' : 'NO',
+    verdicts: [...verdicts].join(' '),
+  };
+}
+
+const host = await openPort('SSH-2.0-OpenSSH_9.6 starling-bench\r\n');
+const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const ackRows: Array<Record<string, string | number>> = [];
+const replyRows: Array<Record<string, string | number>> = [];
+try {
+  for (const [name, opts] of [
+    ['Postgres + BullMQ (Redis)', { openDatabase: openScratchPostgres, redis: true }],
+    ['PGlite + in-process jobs', { openDatabase: openMemoryPglite, redis: false }],
+  ] as const) {
+    if (values.only && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
+    // The real diagnostics engine, probing the loopback "host" by TCP; cache off so every mention diagnoses afresh.
+    const h = await startBotHarness({
+      ...opts,
+      services: componentBotServices,
+      startJobs: !values['no-workers'],
+      env: { DIAG_PING_MODE: 'tcp', DIAG_TCP_PROBE_PORTS: String(host.port), DIAG_SSH_PORT: String(host.port), DIAG_CACHE_TTL_MS: '0' },
+    });
+    try {
+      // Warm up connections and JIT before measuring.
+      await h.callback(groupMessage(h.fake, 'help', { robotCode: 'dingbench-warm' }));
+      // --no-workers: jobs are queued but not processed, to see the HTTP path on its own.
+      if (!values['no-workers']) replyRows.push(await replyBench(name, h));
+      // The same load on GET /healthz: what this machine gives any route, for comparison.
+      if (ackRows.length === 0 && !values.only) ackRows.push({ ...(await ackBench(name, h, '/healthz')), backend: 'baseline: GET /healthz', 'DB statements / message': '-' });
+      ackRows.push(await ackBench(name, h));
+    } finally {
+      await h.close();
+    }
+  }
+} finally {
+  await host.close();
+}
+printTable(`POST /bot/dingtalk acknowledgement, ${RATE} signed requests/s for ${SECONDS} s (open loop, loopback)`, ackRows);
+printTable(`Mention → reply on the session webhook, diag of a reachable loopback host (${SAMPLES} sequential mentions, real diagnostics engine)`, replyRows);
+console.log(`\n${machineLine()}`);
+console.log(`load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the machine is shared; compare with the /healthz baseline row)`);
+process.exit(0);

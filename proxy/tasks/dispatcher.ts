@@ -1,0 +1,157 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { onceClose, type Logger } from '../../core/index.js';
+import type { Transport } from '../../channel/index.js';
+import { newNonce, PROTOCOL_VERSION, signDispatch, signDispatchBatch, type ProxyToChannel, type SigningKeyPair } from '../../protocol/index.js';
+
+/** What the agent needs to run one task (shared by all its runs). */
+export interface TaskSpec {
+  taskId: string;
+  command: string | null;
+  argv: string[] | null;
+  timeoutMs: number;
+  cwd: string | null;
+  env: Record<string, string> | null;
+  user: string | null;
+  /** Epoch ms after which the run must not start. */
+  deadline: number;
+}
+
+/** One run to hand to a channel. */
+export interface DispatchJob {
+  runId: string;
+  agentId: string;
+  channelId: string;
+  task: TaskSpec;
+}
+
+/** Options of {@link Dispatcher}. */
+export interface DispatcherOptions {
+  transport: Transport;
+  key: SigningKeyPair;
+  log: Logger;
+  /** Runs signed and published per step of the bulk lane before yielding to other work; default 1,000. */
+  bulkChunk?: number;
+  /**
+   * Bulk runs published but not yet answered (ack or result seen by this proxy) above which the
+   * bulk lane waits, so a channel never holds a long bulk backlog in front of an interactive
+   * run (and Redis never a whole 100,000-host task at once); default 5,000. The wait is bounded by `bulkPauseMs`.
+   */
+  bulkWindow?: number;
+  /** Longest a bulk step waits for answers before publishing anyway (answers may reach another proxy), ms; default 250. */
+  bulkPauseMs?: number;
+}
+
+/**
+ * Signs runs (Ed25519, via the protocol helper) and publishes them to their channels, in two
+ * lanes. The interactive lane publishes at once; the bulk lane works through its queue in
+ * chunks and yields to the event loop between chunks, so a one-host command submitted while
+ * a 100,000-host task is being published goes out within one chunk's time. A failed publish
+ * is logged and left to the sweeper: the runs are already DISPATCHED in the database and are
+ * sent again once their ack is overdue.
+ */
+export class Dispatcher {
+  private readonly bulk: DispatchJob[][] = [];
+  private bulkRunning: Promise<void> | undefined;
+  private closed = false;
+  private readonly bulkChunk: number;
+  private readonly bulkWindow: number;
+  private readonly bulkPauseMs: number;
+  private readonly outstanding = new Set<string>();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.bulkChunk = options.bulkChunk ?? 1000;
+    this.bulkWindow = options.bulkWindow ?? 5000;
+    this.bulkPauseMs = options.bulkPauseMs ?? 250;
+  }
+
+  /** The results consumer saw answers (acks, results, undeliverable) for these runs: frees bulk window room. */
+  answered(runIds: Iterable<string>): void {
+    if (this.outstanding.size === 0) return;
+    for (const id of runIds) this.outstanding.delete(id);
+    if (this.outstanding.size < this.bulkWindow) this.wake?.();
+  }
+
+  private async waitForRoom(): Promise<void> {
+    const until = Date.now() + this.bulkPauseMs;
+    while (this.outstanding.size >= this.bulkWindow && Date.now() < until && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, until - Date.now()));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+    // Whatever was not answered in time is the sweeper's business now.
+    if (this.outstanding.size >= this.bulkWindow) this.outstanding.clear();
+  }
+
+  /** Sign and publish now (interactive lane, and the sweeper's re-sends). */
+  async sendNow(jobs: DispatchJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const byChannel = new Map<string, ProxyToChannel[]>();
+    const now = Date.now();
+    // Runs of one task share every signed field but runId/agentId: one Ed25519 signature over a
+    // Merkle root covers them all (each frame carries its proof); a lone run is signed alone.
+    const byTask = new Map<TaskSpec, DispatchJob[]>();
+    for (const j of jobs) {
+      let list = byTask.get(j.task);
+      if (!list) byTask.set(j.task, (list = []));
+      list.push(j);
+    }
+    for (const [t, list] of byTask) {
+      const common = {
+        taskId: t.taskId, command: t.command, argv: t.argv, timeoutMs: t.timeoutMs, cwd: t.cwd, env: t.env, user: t.user,
+        deadline: t.deadline, issuedAt: now, nonce: newNonce(),
+      };
+      const frames = list.length === 1
+        ? [signDispatch({ ...common, runId: list[0]!.runId, agentId: list[0]!.agentId }, this.options.key)]
+        : signDispatchBatch(common, list, this.options.key);
+      frames.forEach((frame, i) => {
+        const channelId = list[i]!.channelId;
+        let out = byChannel.get(channelId);
+        if (!out) byChannel.set(channelId, (out = []));
+        out.push({ type: 'run.dispatch', v: PROTOCOL_VERSION, frame });
+      });
+    }
+    await Promise.all([...byChannel].map(([channelId, messages]) => this.options.transport.sendToChannel(channelId, messages)));
+  }
+
+  /** Queue for the bulk lane; returns at once. */
+  enqueueBulk(jobs: DispatchJob[]): void {
+    if (jobs.length === 0 || this.closed) return;
+    this.bulk.push(jobs);
+    this.bulkRunning ??= this.drainBulk().finally(() => {
+      this.bulkRunning = undefined;
+    });
+  }
+
+  /** Runs waiting in the bulk lane. */
+  get bulkQueued(): number {
+    return this.bulk.reduce((n, b) => n + b.length, 0);
+  }
+
+  private async drainBulk(): Promise<void> {
+    while (this.bulk.length && !this.closed) {
+      await this.waitForRoom();
+      const head = this.bulk[0]!;
+      const chunk = head.splice(0, this.bulkChunk);
+      if (head.length === 0) this.bulk.shift();
+      for (const j of chunk) this.outstanding.add(j.runId);
+      try {
+        await this.sendNow(chunk);
+      } catch (err) {
+        this.options.log.warn({ err: (err as Error).message, runs: chunk.length }, 'bulk publish failed; the sweeper re-sends');
+      }
+      await yieldToLoop();
+    }
+  }
+
+  /** Stop the bulk lane (what is left is re-sent by a sweeper later); safe to call twice. */
+  readonly close = onceClose(async () => {
+    this.closed = true;
+    await this.bulkRunning;
+  });
+}
