@@ -40,4 +40,17 @@ describe('starling CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('starling server');
   });
+
+  it('wires the component commands: collect reads a captured machine, cmdb and diagnose check their arguments', async () => {
+    const root = new URL('../collector/fixtures/docker-host', import.meta.url).pathname;
+    const r = await run(['collect', '--root', root, '--json']);
+    expect(r.code).toBe(0);
+    const facts = JSON.parse(r.stdout) as { sn: { value: string }; ip: { value: string; source: string } };
+    expect(facts.sn.value).toBe('CN0F6R2J');
+    expect(facts.ip).toMatchObject({ value: '10.80.1.10' });
+    expect((await run(['cmdb', 'frobnicate'])).code).toBe(2);
+    const d = await run(['diagnose']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('starling diagnose <ip|sn|hostname>');
+  });
 });

@@ -2,7 +2,13 @@ import { hostname } from 'node:os';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createInProcessTransport, createRedisTransport, startChannel, type Transport } from '../channel/index.js';
 import type { ReadinessCheck, RouteBodyLimit, RunningHttpServer } from '../http/index.js';
-import { createProxy, proxyBodyLimits, proxyRoutes, type ProxyCore } from '../proxy/index.js';
+import { apiKeyAuth, createProxy, findHost, getTask, listRuns, proxyBodyLimits, proxyRoutes, type ProxyCore, type RunExplainer } from '../proxy/index.js';
+import { botServerPart, componentBotServices, type BotServices, type HostView, type TaskView as BotTaskView } from '../bot/index.js';
+import { cmdbServerPart } from '../cmdb-sync/index.js';
+import {
+  diagnoseJob, diagnosticsRoutes, enrichProblem, FAILED_RUNS_JOB, failedRunsJob, startDiagnosticsSyslog, SYSLOG_PRUNE_JOB, syslogPruneJob,
+} from '../diagnostics/index.js';
+import { createRouter } from '../http/index.js';
 import type { Context } from '../runtime/index.js';
 
 /** What a component contributes to the all-in-one `starling server`. */
@@ -33,7 +39,7 @@ function proxyHolder() {
   return (ctx: Context) => {
     if (!held) {
       const transport = processTransport(ctx);
-      held = { transport, core: createProxy(ctx, { transport }) };
+      held = { transport, core: createProxy(ctx, { transport, explainRun: diagnosticsExplainer(ctx) }) };
     }
     return held;
   };
@@ -81,16 +87,111 @@ function embeddedChannelPart(get: ReturnType<typeof proxyHolder>): ServerPart {
   };
 }
 
+/** Failed runs of `wait` responses get the diagnosis of their host: cause, owner, evidence. */
+function diagnosticsExplainer(ctx: Context): RunExplainer {
+  return (problem, run) =>
+    enrichProblem(ctx, problem, { ...(run.hostId !== null ? { hostId: run.hostId } : {}), target: run.target, runId: run.runId, runCode: run.code });
+}
+
+/**
+ * API-key authentication for routes of components that do not authenticate by themselves
+ * (diagnostics, CMDB): a router of middleware only, mounted before them.
+ */
+function apiKeyGuard(ctx: Context, paths: string[]): OpenAPIHono {
+  const router = createRouter();
+  const auth = apiKeyAuth(ctx);
+  for (const p of paths) router.use(p, auth);
+  return router;
+}
+
+/** Diagnostics: its API, the diagnosis queue, failed-run diagnoses, syslog receiver and retention. */
+const diagnosticsPart: ServerPart = {
+  name: 'diagnostics',
+  routes: (ctx) => [apiKeyGuard(ctx, ['/v1/diagnoses', '/v1/diagnoses/*', '/v1/hosts/*']), diagnosticsRoutes(ctx)],
+  defineJobs(ctx) {
+    ctx.jobs.define(diagnoseJob(ctx));
+    ctx.jobs.define(syslogPruneJob(ctx));
+    ctx.jobs.define(failedRunsJob(ctx));
+  },
+  async start(ctx) {
+    await ctx.jobs.repeat(SYSLOG_PRUNE_JOB, {}, { everyMs: 3_600_000 }, 'syslog-prune');
+    if (ctx.config.DIAG_FAILED_RUNS_EVERY_MS > 0) {
+      await ctx.jobs.repeat(FAILED_RUNS_JOB, {}, { everyMs: ctx.config.DIAG_FAILED_RUNS_EVERY_MS }, 'failed-runs');
+    }
+    const syslog = await startDiagnosticsSyslog(ctx);
+    return { close: async () => syslog?.close() };
+  },
+};
+
+/** CMDB sync: import API, reconciliation queue and schedule, findings. */
+const cmdbPart: ServerPart = {
+  ...cmdbServerPart,
+  routes: (ctx) => [apiKeyGuard(ctx, ['/v1/cmdb/*']), ...cmdbServerPart.routes(ctx)],
+};
+
+/** The robot's services: the components' verbs, plus host and task lookups from the proxy. */
+export function botServices(ctx: Context): BotServices {
+  return {
+    ...componentBotServices(ctx),
+    lookupHost: async (target): Promise<HostView | null> => {
+      // The robot normalises case (SN upper, host name lower); fall back to what the user typed.
+      const h = (await findHost(ctx.db, target.value)) ?? (target.raw !== target.value ? await findHost(ctx.db, target.raw) : null);
+      if (!h) return null;
+      return {
+        host: h.hostname ?? h.ip ?? h.sn ?? `#${h.id}`,
+        ip: h.ip ?? undefined,
+        sn: h.sn ?? undefined,
+        idc: h.idc ?? undefined,
+        agent: { state: h.agent?.state ?? 'none', lastSeen: h.agent?.lastHeartbeatAt ?? h.lastSeenAt ?? undefined, version: h.agent?.version ?? undefined },
+        owner: h.owner
+          ? { name: h.owner.name, userIds: h.owner.dingtalkUserId ? [h.owner.dingtalkUserId] : [], mobiles: h.owner.mobile ? [h.owner.mobile] : [] }
+          : undefined,
+      };
+    },
+    lookupTask: async (taskId): Promise<BotTaskView | null> => {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(taskId)) return null;
+      const task = await getTask(ctx.db, taskId).catch((err: { code?: string }) => {
+        if (err.code === 'PROXY-USR-TASK_NOT_FOUND') return null;
+        throw err;
+      });
+      if (!task) return null;
+      const shown = 10;
+      const [failedPage, timedOutPage] = await Promise.all([
+        listRuns(ctx.db, taskId, { state: 'FAILED', limit: shown }),
+        listRuns(ctx.db, taskId, { state: 'TIMED_OUT', limit: shown }),
+      ]);
+      const failed = [...failedPage.runs, ...timedOutPage.runs]
+        .slice(0, shown)
+        .map((r) => ({ host: r.target, code: r.error?.code ?? r.state, message: r.error?.detail }));
+      const notOk = task.counts.FAILED + task.counts.TIMED_OUT;
+      return {
+        id: task.id,
+        state: task.done ? (notOk > 0 ? 'finished with failures' : 'finished') : 'running',
+        counts: Object.fromEntries(Object.entries(task.counts).filter(([, n]) => n > 0)),
+        failed,
+        ...(notOk > failed.length && { moreFailed: notOk - failed.length }),
+      };
+    },
+  };
+}
+
 /**
  * The components that run inside `starling server`, in start order. Each component adds
  * itself here once it has something real to run.
  */
 export function serverParts(): ServerPart[] {
   const get = proxyHolder();
-  return [proxyPart(get), embeddedChannelPart(get)];
+  return [
+    proxyPart(get),
+    embeddedChannelPart(get),
+    diagnosticsPart,
+    cmdbPart,
+    botServerPart({ adminAuth: (ctx) => apiKeyAuth(ctx), services: botServices }),
+  ];
 }
 
-/** What `starling proxy` runs: the proxy without a channel (channels run as `starling channel`). */
+/** What `starling proxy` runs: the proxy and the components it serves, without a channel (channels run as `starling channel`). */
 export function proxyParts(): ServerPart[] {
-  return [proxyPart(proxyHolder())];
+  const get = proxyHolder();
+  return [proxyPart(get), diagnosticsPart, cmdbPart, botServerPart({ adminAuth: (ctx) => apiKeyAuth(ctx), services: botServices })];
 }

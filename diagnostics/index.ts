@@ -33,3 +33,4 @@ export * from './enrich-problem.js';
 export * from './start-syslog.js';
 export * from './diagnose-command.js';
 export * from './prune-syslog.js';
+export * from './failed-runs-job.js';

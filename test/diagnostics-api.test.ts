@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig, problemFromCode } from '../core/index.js';
 import { diagnoses, hosts, owners, syslogEvents, type Database } from '../db/index.js';
-import { countDiagnoses, createSyslogStore, enrichProblem, pruneSyslogEvents, diagnoseJob, DIAGNOSE_JOB, diagnosticsRoutes, enqueueDiagnosis, type Diagnosis, type SyslogEventInput } from '../diagnostics/index.js';
+import { countDiagnoses, createSyslogStore, enrichProblem, pruneSyslogEvents, diagnoseJob, DIAGNOSE_JOB, diagnosticsRoutes, enqueueDiagnosis, queueFailedRunDiagnoses, type Diagnosis, type SyslogEventInput } from '../diagnostics/index.js';
 import { createApp } from '../http/index.js';
 import { createContext, type Context } from '../runtime/index.js';
 import { testDatabases } from './helpers/db.js';
@@ -125,6 +125,35 @@ describe.each(testDatabases())('diagnostics API and storage on $name', (backend)
     expect(done.verdict.ownerText).toBe('no owner on record');
     expect(done.runCode).toBe('AGENT-ENV-TIMEOUT');
   });
+  it('queues one diagnosis per host of runs that just failed, none for older or successful runs', async () => {
+    // Hosts of their own: earlier tests' diagnoses of hostId are cached and their jobs de-duplicated.
+    const [h1, h2] = await ctx.db.insert(hosts).values([
+      { ip: '127.0.0.43', sn: 'SN-API-3', hostname: 'api3.test' },
+      { ip: '127.0.0.42', sn: 'SN-API-2', hostname: 'api2.test' },
+    ]).returning();
+    const hostId = h1!.id;
+    const taskId = randomUUID();
+    await ctx.db.execute(sql`insert into tasks (id, command, timeout_ms, lane, target_count, deadline_at)
+      values (${taskId}, 'true', 1000, 'bulk', 5, now())`);
+    // Two recent failures of host 1 (one diagnosis), one recent timeout of host 2, an old failure
+    // of host 2 and a success of host 1.
+    await ctx.db.execute(sql`insert into task_runs (id, task_id, target, host_id, state, error_code, deadline_at, finished_at) values
+      (gen_random_uuid(), ${taskId}, '127.0.0.43', ${hostId}, 'FAILED', 'CHANNEL-ENV-AGENT_OFFLINE', now(), now()),
+      (gen_random_uuid(), ${taskId}, '127.0.0.43', ${hostId}, 'FAILED', 'AGENT-USR-EXIT_NONZERO', now(), now() - interval '1 second'),
+      (gen_random_uuid(), ${taskId}, '127.0.0.42', ${h2!.id}, 'TIMED_OUT', 'AGENT-ENV-TIMEOUT', now(), now()),
+      (gen_random_uuid(), ${taskId}, '127.0.0.42', ${h2!.id}, 'FAILED', 'AGENT-ENV-TIMEOUT', now(), now() - interval '1 hour'),
+      (gen_random_uuid(), ${taskId}, '127.0.0.43', ${hostId}, 'SUCCEEDED', null, now(), now())`);
+    const before = await countDiagnoses(ctx.db);
+    expect(await queueFailedRunDiagnoses(ctx, 60_000)).toBe(2);
+    await waitFor(async () => ((await countDiagnoses(ctx.db)) >= before + 2 ? true : undefined), { what: 'two diagnoses', timeoutMs: 20_000 });
+    const made = await ctx.db.select().from(diagnoses).where(inArray(diagnoses.hostId, [hostId, h2!.id]));
+    const latest = new Map(made.map((d) => [d.hostId, d]));
+    expect(latest.get(h2!.id)).toMatchObject({ runCode: 'AGENT-ENV-TIMEOUT' });
+    // Host 1's latest failure is the one its diagnosis names.
+    expect(latest.get(hostId)).toMatchObject({ runCode: 'CHANNEL-ENV-AGENT_OFFLINE' });
+    expect(made).toHaveLength(2);
+  }, 30_000);
+
   it('documents its routes in the OpenAPI document', async () => {
     const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/diagnoses', '/v1/diagnoses/{id}', '/v1/hosts/{id}/diagnosis']));

@@ -6,6 +6,7 @@ import { proxyCommand } from './proxy.js';
 import { keysCommand } from './keys.js';
 import { channelCommand } from './channel.js';
 import { agentCommand } from './agent.js';
+import { cmdbCommand, collectCommand, diagnoseCommand } from './components.js';
 
 /** Every `starling` command, in the order `--help` lists them. Add one line per command. */
-export const commands: Command[] = [serverCommand, migrateCommand, docsCommand, proxyCommand, keysCommand, channelCommand, agentCommand];
+export const commands: Command[] = [serverCommand, migrateCommand, docsCommand, proxyCommand, keysCommand, channelCommand, agentCommand, collectCommand, cmdbCommand, diagnoseCommand];

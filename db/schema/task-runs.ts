@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tz, updatedAt } from './columns.js';
@@ -43,5 +44,7 @@ export const taskRuns = pgTable(
     index('task_runs_task_state_idx').on(t.taskId, t.state),
     index('task_runs_host_idx').on(t.hostId),
     index('task_runs_state_deadline_idx').on(t.state, t.deadlineAt),
+    /** Recently failed runs, for the diagnostics job that queues their hosts. */
+    index('task_runs_failed_finished_idx').on(t.finishedAt).where(sql`state in ('FAILED', 'TIMED_OUT')`),
   ],
 );

@@ -11,6 +11,7 @@ import { getTask, listRuns } from './task-views.js';
 import { MAX_TARGETS, RunPageSchema, RunsQuerySchema, TaskCreatedSchema, TaskIdParams, TaskRequestSchema, TaskSchema } from './task-schemas.js';
 import { submitTask } from './submit-task.js';
 import { waitForTask } from './wait-for-task.js';
+import { explainFailedRuns } from './explain-runs.js';
 
 const auth = { security: [{ bearer: [] }] };
 const common = { 401: problemResponseSpec('No valid API key'), 422: problemResponseSpec('Invalid request') };
@@ -83,6 +84,7 @@ export function taskRoutes(ctx: Context, core: ProxyCore): OpenAPIHono {
           runs.push(...page.runs);
           after = page.next ?? undefined;
         } while (after && runs.length < 10_000);
+        if (core.explainRun) await explainFailedRuns(runs, core.explainRun, ctx.config.PROXY_WAIT_EXPLAIN_MAX);
         return c.json({ ...task, runs }, 201);
       }
       return c.json(await getTask(ctx.db, taskId), 201);

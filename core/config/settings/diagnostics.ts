@@ -78,6 +78,11 @@ export const diagnosticsSettings = {
     doc: 'Upper bound on network probes started per second by one process.',
     allowed: 'a positive integer',
   }),
+  DIAG_FAILED_RUNS_EVERY_MS: setting({
+    schema: nonNegativeInt, default: 5000,
+    doc: 'How often `starling server` looks for runs that just failed or timed out and queues a diagnosis of each of their hosts (one job per host per cache window); 0 turns it off.',
+    allowed: 'a non-negative integer (milliseconds); 0 = off',
+  }),
   DIAG_WAIT_BUDGET_MS: setting({
     schema: nonNegativeInt, default: 1500,
     doc: 'How long a failed run\'s problem document waits for its diagnosis before returning only the link.',

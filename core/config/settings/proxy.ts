@@ -44,6 +44,11 @@ export const proxySettings = {
     doc: 'Longest `wait` a POST /v1/tasks request may ask for, in seconds.',
     allowed: 'an integer from 1 to 3600 (seconds)',
   }),
+  PROXY_WAIT_EXPLAIN_MAX: setting({
+    schema: z.coerce.number().int().min(0).max(1000), default: 20,
+    doc: 'How many failed runs of a `wait` response get a diagnosis inline (cause, owner, evidence), concurrently within one diagnosis budget; the rest keep their plain problem document and are diagnosed in the background.',
+    allowed: 'an integer from 0 to 1000',
+  }),
   EMBEDDED_CHANNEL_PORT: setting({
     schema: port, default: 0,
     doc: 'Port of the channel that `starling server` runs inside itself (0 picks a free one; registration hands out the real URL).',

@@ -1,0 +1,1 @@
+CREATE INDEX "task_runs_failed_finished_idx" ON "task_runs" USING btree ("finished_at") WHERE state in ('FAILED', 'TIMED_OUT');
