@@ -92,7 +92,7 @@ describe.each(configs)('starling server on $name', (config) => {
     expect(reg.status).toBe(200);
 
     const t0 = Date.now();
-    const task = await api('POST', '/v1/tasks', { targets: [down, 'no-such-host.e2e'], command: 'uptime', timeoutMs: 5000, wait: 20 });
+    const task = await api('POST', '/v1/tasks', { targets: [down, 'no-such-host-e2e'], command: 'uptime', timeoutMs: 5000, wait: 20 });
     const took = Date.now() - t0;
     expect(task.status).toBe(201);
     const byTarget = new Map<string, any>(task.body.runs.map((r: any) => [r.target, r]));
@@ -107,7 +107,7 @@ describe.each(configs)('starling server on $name', (config) => {
     expect(took).toBeLessThan(8000 + 3000);
 
     // A target nobody knows keeps its own code, with a verdict saying no owner is on record.
-    const unknown = byTarget.get('no-such-host.e2e');
+    const unknown = byTarget.get('no-such-host-e2e');
     expect(unknown.error.code).toBe('PROXY-USR-TARGET_NOT_FOUND');
     expect(unknown.error.owner).toMatchObject({ text: 'no owner on record' });
 

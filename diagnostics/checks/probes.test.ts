@@ -27,6 +27,18 @@ afterAll(async () => {
 });
 
 describe('checkSsh', () => {
+  it('calls a name that does not resolve inconclusive, not a dead SSH', async () => {
+    // The resolver is replaced so that the test sends no DNS query anywhere.
+    const lookup = ((hostname: string, _o: unknown, cb: (err: NodeJS.ErrnoException) => void) => {
+      const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+      err.code = 'ENOTFOUND';
+      process.nextTick(() => cb(err));
+    }) as unknown as import('node:net').LookupFunction;
+    const r = await checkSsh('db-9.nowhere', { timeoutMs: 1000, lookup });
+    expect(r.status).toBe('unknown');
+    expect(r.summary).toContain('does not resolve');
+  });
+
   it('reads a banner', async () => {
     const r = await checkSsh('127.0.0.1', { port: port(banner), timeoutMs: 1000 });
     expect(r.status).toBe('ok');

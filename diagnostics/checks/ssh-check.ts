@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { Socket, type LookupFunction } from 'node:net';
 import { checkResult, type CheckResult } from '../types.js';
 
 /** Options of {@link checkSsh}. */
@@ -7,6 +7,8 @@ export interface SshCheckOptions {
   port?: number;
   /** Time limit for connect plus banner, in ms; default 1000. */
   timeoutMs?: number;
+  /** Name resolution; default the system resolver (dns.lookup). */
+  lookup?: LookupFunction;
 }
 
 /**
@@ -21,15 +23,19 @@ export function checkSsh(host: string, options: SshCheckOptions = {}, signal?: A
     const socket = new Socket();
     let data = '';
     let done = false;
-    const finish = (ok: boolean, reason: string, extra: Record<string, unknown> = {}) => {
+    const finish = (ok: boolean, reason: string, extra: Record<string, unknown> = {}, inconclusive = false) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(checkResult('ssh', started, {
-        status: ok ? 'ok' : 'problem',
-        summary: ok ? `${host}:${port} sent the SSH banner ${JSON.stringify(extra.banner)}.` : `${host}:${port} gave no SSH banner: ${reason}.`,
+        status: ok ? 'ok' : inconclusive ? 'unknown' : 'problem',
+        summary: ok
+          ? `${host}:${port} sent the SSH banner ${JSON.stringify(extra.banner)}.`
+          : inconclusive
+            ? `${host} could not be probed: ${reason}.`
+            : `${host}:${port} gave no SSH banner: ${reason}.`,
         source: 'tcp',
         evidence: { host, port, reason, ...extra },
       }));
@@ -50,8 +56,14 @@ export function checkSsh(host: string, options: SshCheckOptions = {}, signal?: A
       }
       if (data.length > 8192) finish(false, 'the service sent data that is not an SSH banner', { received: data.slice(0, 80) });
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => finish(false, err.code === 'ECONNREFUSED' ? 'connection refused' : `connect error ${err.code ?? err.message}`, { code: err.code }));
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      // A name that does not resolve says nothing about the host's SSH: the check is inconclusive.
+      if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EAI_FAIL') {
+        return finish(false, `the name does not resolve (${err.code})`, { code: err.code }, true);
+      }
+      finish(false, err.code === 'ECONNREFUSED' ? 'connection refused' : `connect error ${err.code ?? err.message}`, { code: err.code });
+    });
     socket.once('close', () => finish(false, data ? 'connection closed before a banner line' : 'connection closed without data', { received: data.slice(0, 80) }));
-    socket.connect({ host, port });
+    socket.connect({ host, port, ...(options.lookup && { lookup: options.lookup }) });
   });
 }
