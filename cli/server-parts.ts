@@ -2,11 +2,12 @@ import { hostname } from 'node:os';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createInProcessTransport, createRedisTransport, startChannel, type Transport } from '../channel/index.js';
 import type { ReadinessCheck, RouteBodyLimit, RunningHttpServer } from '../http/index.js';
-import { apiKeyAuth, createProxy, findHost, getTask, listRuns, proxyBodyLimits, proxyRoutes, type ProxyCore, type RunExplainer } from '../proxy/index.js';
+import { apiKeyAuth, createProxy, findHost, getTask, listRuns, proxyBodyLimits, proxyRoutes, type ProxyCore, type RunDiagnostics } from '../proxy/index.js';
 import { botServerPart, componentBotServices, type BotServices, type HostView, type TaskView as BotTaskView } from '../bot/index.js';
 import { cmdbServerPart } from '../cmdb-sync/index.js';
 import {
-  diagnoseJob, diagnosticsRoutes, enrichProblem, FAILED_RUNS_JOB, failedRunsJob, startDiagnosticsSyslog, SYSLOG_PRUNE_JOB, syslogPruneJob,
+  diagnoseJob, diagnosticsRoutes, enrichProblem, FAILED_RUNS_JOB, failedRunsJob, startDiagnosticsSyslog, storedProblemMembers, SYSLOG_PRUNE_JOB,
+  syslogPruneJob,
 } from '../diagnostics/index.js';
 import { createRouter } from '../http/index.js';
 import type { Context } from '../runtime/index.js';
@@ -39,7 +40,7 @@ function proxyHolder() {
   return (ctx: Context) => {
     if (!held) {
       const transport = processTransport(ctx);
-      held = { transport, core: createProxy(ctx, { transport, explainRun: diagnosticsExplainer(ctx) }) };
+      held = { transport, core: createProxy(ctx, { transport, diagnostics: runDiagnostics(ctx) }) };
     }
     return held;
   };
@@ -87,10 +88,16 @@ function embeddedChannelPart(get: ReturnType<typeof proxyHolder>): ServerPart {
   };
 }
 
-/** Failed runs of `wait` responses get the diagnosis of their host: cause, owner, evidence. */
-function diagnosticsExplainer(ctx: Context): RunExplainer {
-  return (problem, run) =>
-    enrichProblem(ctx, problem, { ...(run.hostId !== null ? { hostId: run.hostId } : {}), target: run.target, runId: run.runId, runCode: run.code });
+/**
+ * Failed runs get the diagnosis of their host (cause, owner, evidence): diagnosed within the
+ * budget for `wait` responses, recalled from stored diagnoses for run listings.
+ */
+function runDiagnostics(ctx: Context): RunDiagnostics {
+  return {
+    explain: (problem, run) =>
+      enrichProblem(ctx, problem, { ...(run.hostId !== null ? { hostId: run.hostId } : {}), target: run.target, runId: run.runId, runCode: run.code }),
+    recall: async (runs) => new Map([...(await storedProblemMembers(ctx, runs))].map(([id, m]) => [id, { ...m }])),
+  };
 }
 
 /**

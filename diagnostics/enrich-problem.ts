@@ -1,6 +1,7 @@
 import type { ProblemDocument } from '../core/index.js';
 import type { Context } from '../runtime/index.js';
 import { diagnosticsEngine } from './diagnose-host.js';
+import { latestDiagnosesOfHosts } from './store/diagnosis-store.js';
 import type { DiagnoseTarget, Diagnosis } from './diagnosis.js';
 
 /** Options of {@link enrichProblem}. */
@@ -71,4 +72,32 @@ export async function enrichProblem<P extends ProblemDocument | Record<string, u
     evidence: [],
     diagnosis: { id, link, status: 'pending', code: null, rule: null, outcome: null, cause: null, ownerText: null, action: null },
   };
+}
+
+/** A failed run whose stored diagnosis is asked for. */
+export interface StoredDiagnosisQuery {
+  runId: string;
+  hostId: number;
+  /** When the run ended (ISO); a diagnosis older than this minus DIAG_CACHE_TTL_MS is stale for it. */
+  finishedAt: string | null;
+}
+
+/**
+ * The problem-document members of failed runs from diagnoses already persisted (by the
+ * failed-runs job, a `wait`, the robot or a person), in one query for the whole list: for
+ * each run, its host's newest diagnosis made no earlier than the cache TTL before the run
+ * ended. Runs without one are absent from the map. Probes nothing.
+ */
+export async function storedProblemMembers(ctx: Context, runs: StoredDiagnosisQuery[]): Promise<Map<string, ProblemDiagnosis>> {
+  const out = new Map<string, ProblemDiagnosis>();
+  if (runs.length === 0) return out;
+  const ttl = ctx.config.DIAG_CACHE_TTL_MS;
+  const ended = (r: StoredDiagnosisQuery) => (r.finishedAt ? Date.parse(r.finishedAt) : ctx.clock.now());
+  const since = new Date(Math.min(...runs.map(ended)) - ttl);
+  const latest = await latestDiagnosesOfHosts(ctx.db, runs.map((r) => r.hostId), since);
+  for (const r of runs) {
+    const d = latest.get(r.hostId);
+    if (d && Date.parse(d.createdAt ?? d.startedAt) >= ended(r) - ttl) out.set(r.runId, problemMembers(d));
+  }
+  return out;
 }

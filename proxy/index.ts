@@ -20,7 +20,7 @@ export { registerAgents, verifyAgentCredentials } from './register/register-agen
 export { sweepRuns, type SweepReport } from './lifecycle/run-sweeper.js';
 export { MAX_TARGETS, type TaskRequest, type TaskView, type RunView } from './tasks/task-schemas.js';
 export { getTask, listRuns, type ListRunsOptions } from './tasks/task-views.js';
-export { explainFailedRuns, type FailedRun, type RunExplainer } from './tasks/explain-runs.js';
+export { explainFailedRuns, recallDiagnoses, type FailedRun, type RunDiagnostics, type RunExplainer } from './tasks/explain-runs.js';
 export { findHost, type HostCard } from './register/find-host.js';
 
 /** Largest `POST /v1/tasks` body: room for 100,000 targets of up to ~100 characters. */

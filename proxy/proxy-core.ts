@@ -2,7 +2,7 @@ import { Gauge } from 'prom-client';
 import { onceClose, StarlingError } from '../core/index.js';
 import { createBatchingAuthenticator, type AgentAuthenticator, type Transport } from '../channel/index.js';
 import type { RegisteredResponse, RegisterRequest } from '../protocol/index.js';
-import type { RunExplainer } from './tasks/explain-runs.js';
+import type { RunDiagnostics } from './tasks/explain-runs.js';
 import type { Context } from '../runtime/index.js';
 import { loadSigningKey, type ProxySigningKeys } from './auth/load-signing-key.js';
 import { startResultsConsumer } from './lifecycle/results-consumer.js';
@@ -24,8 +24,8 @@ export interface ProxyOptions {
   sweeperOptions?: Omit<RunSweeperOptions, 'dispatcher' | 'notifier'>;
   /** Registrations batched per transaction; default 500. */
   registerBatch?: number;
-  /** Explains failed runs of `wait` responses (diagnostics, wired by the composition root); default none. */
-  explainRun?: RunExplainer;
+  /** Explains failed runs (diagnostics, wired by the composition root); default none. */
+  diagnostics?: RunDiagnostics;
 }
 
 /**
@@ -47,8 +47,8 @@ export interface ProxyCore {
   sweeper(): RunSweeper | null;
   /** Dispatcher, for tests and benchmarks. */
   dispatcher(): Dispatcher | null;
-  /** The failed-run explainer given in the options, or null. */
-  readonly explainRun: RunExplainer | null;
+  /** The failed-run diagnostics given in the options, or null. */
+  readonly diagnostics: RunDiagnostics | null;
   close(): Promise<void>;
 }
 
@@ -122,7 +122,7 @@ export function createProxy(ctx: Context, options: ProxyOptions): ProxyCore {
     },
     sweeper: () => sweeper,
     dispatcher: () => dispatcher,
-    explainRun: options.explainRun ?? null,
+    diagnostics: options.diagnostics ?? null,
     close: onceClose(async () => {
       closed = true;
       await sweeper?.close();

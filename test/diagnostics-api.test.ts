@@ -3,7 +3,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig, problemFromCode } from '../core/index.js';
 import { diagnoses, hosts, owners, syslogEvents, type Database } from '../db/index.js';
-import { countDiagnoses, createSyslogStore, enrichProblem, pruneSyslogEvents, diagnoseJob, DIAGNOSE_JOB, diagnosticsRoutes, enqueueDiagnosis, queueFailedRunDiagnoses, type Diagnosis, type SyslogEventInput } from '../diagnostics/index.js';
+import { countDiagnoses, createSyslogStore, enrichProblem, pruneSyslogEvents, diagnoseJob, DIAGNOSE_JOB, diagnosticsRoutes, enqueueDiagnosis, queueFailedRunDiagnoses, storedProblemMembers, diagnoseHost, latestDiagnosisOfHost, type Diagnosis, type SyslogEventInput } from '../diagnostics/index.js';
 import { createApp } from '../http/index.js';
 import { createContext, type Context } from '../runtime/index.js';
 import { testDatabases } from './helpers/db.js';
@@ -153,6 +153,23 @@ describe.each(testDatabases())('diagnostics API and storage on $name', (backend)
     expect(latest.get(hostId)).toMatchObject({ runCode: 'CHANNEL-ENV-AGENT_OFFLINE' });
     expect(made).toHaveLength(2);
   }, 30_000);
+
+  it('recalls a host\'s stored diagnosis for failed runs in one query, never a stale one', async () => {
+    await diagnoseHost(ctx, { hostId }, { force: true });
+    const fresh = (await latestDiagnosisOfHost(ctx.db, hostId))!;
+    const statements = database.statements;
+    const now = new Date().toISOString();
+    const later = new Date(Date.now() + ctx.config.DIAG_CACHE_TTL_MS + 60_000).toISOString();
+    const got = await storedProblemMembers(ctx, [
+      { runId: 'r-now', hostId, finishedAt: now },
+      { runId: 'r-later', hostId, finishedAt: later },
+      { runId: 'r-other', hostId: 987654321, finishedAt: now },
+    ]);
+    expect(database.statements - statements).toBe(1);
+    expect(got.get('r-now')?.diagnosis).toMatchObject({ status: 'done', id: fresh.id });
+    expect(got.has('r-later')).toBe(false);
+    expect(got.has('r-other')).toBe(false);
+  });
 
   it('documents its routes in the OpenAPI document', async () => {
     const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };

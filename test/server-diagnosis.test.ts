@@ -116,6 +116,14 @@ describe.each(configs)('starling server on $name', (config) => {
     expect(stored.status).toBe(200);
     expect(stored.body).toMatchObject({ verdict: { code: 'DIAG-ENV-HOST_DOWN' } });
 
+    // Listing the runs later recalls the stored diagnosis into the problem document (no probing).
+    const listed = await api('GET', `/v1/tasks/${task.body.id}/runs?state=FAILED`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.runs).toHaveLength(1);
+    expect(listed.body.runs[0].error).toMatchObject({
+      code: 'CHANNEL-ENV-AGENT_OFFLINE', diagnosis: { code: 'DIAG-ENV-HOST_DOWN', id: run.error.diagnosis.id }, owner: { name: 'alice' },
+    });
+
     expect(await p.stop('SIGTERM')).toBe(0);
   }, 120_000);
 });

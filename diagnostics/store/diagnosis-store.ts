@@ -48,6 +48,21 @@ export async function findDiagnosis(db: Db, id: string): Promise<Diagnosis | nul
   return r ? fromRow(r) : null;
 }
 
+/**
+ * The newest diagnosis of each of these hosts made at or after `since`, in one statement
+ * (never one per host). Hosts without one are absent from the map.
+ */
+export async function latestDiagnosesOfHosts(db: Db, hostIds: number[], since: Date): Promise<Map<number, Diagnosis>> {
+  const ids = [...new Set(hostIds)];
+  if (ids.length === 0) return new Map();
+  const found = await db
+    .selectDistinctOn([diagnoses.hostId])
+    .from(diagnoses)
+    .where(sql`${inArray(diagnoses.hostId, ids)} and ${diagnoses.createdAt} >= ${since.toISOString()}::timestamptz`)
+    .orderBy(diagnoses.hostId, desc(diagnoses.createdAt));
+  return new Map(found.map((r) => [r.hostId!, fromRow(r)]));
+}
+
 /** The newest diagnosis of a host, or null. */
 export async function latestDiagnosisOfHost(db: Db, hostId: number): Promise<Diagnosis | null> {
   const [r] = await db.select().from(diagnoses).where(eq(diagnoses.hostId, hostId)).orderBy(desc(diagnoses.createdAt)).limit(1);

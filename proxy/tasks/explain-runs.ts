@@ -18,6 +18,36 @@ export interface FailedRun {
  */
 export type RunExplainer = (problem: ProblemDocument, run: FailedRun) => Promise<ProblemDocument>;
 
+/** What the proxy asks of diagnostics, wired by the composition root. */
+export interface RunDiagnostics {
+  /** Diagnose now (bounded by a budget): for the failed runs of a `wait` response. */
+  explain: RunExplainer;
+  /**
+   * Members from diagnoses already stored, for a page of failed runs, in one query; probes
+   * nothing. Runs without one are absent from the map.
+   */
+  recall(runs: Array<{ runId: string; hostId: number; finishedAt: string | null }>): Promise<Map<string, Record<string, unknown>>>;
+}
+
+/**
+ * Give the failed runs of a page (`GET /v1/tasks/:id/runs`) the stored diagnosis of their
+ * host, in place. Never throws: on error the runs keep their plain problem documents.
+ */
+export async function recallDiagnoses(runs: RunView[], diagnostics: RunDiagnostics): Promise<void> {
+  const failed = runs.filter((r) => r.error !== null && r.hostId !== null);
+  if (failed.length === 0) return;
+  let found: Map<string, Record<string, unknown>>;
+  try {
+    found = await diagnostics.recall(failed.map((r) => ({ runId: r.id, hostId: r.hostId!, finishedAt: r.finishedAt })));
+  } catch {
+    return;
+  }
+  for (const r of failed) {
+    const members = found.get(r.id);
+    if (members) r.error = { ...r.error!, ...members } as RunView['error'];
+  }
+}
+
 /**
  * Explain the failed runs of a `wait` response in place: the first `max` runs that carry a
  * problem, concurrently (so the whole response waits for one diagnosis budget, not one per run).

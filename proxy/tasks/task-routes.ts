@@ -11,7 +11,7 @@ import { getTask, listRuns } from './task-views.js';
 import { MAX_TARGETS, RunPageSchema, RunsQuerySchema, TaskCreatedSchema, TaskIdParams, TaskRequestSchema, TaskSchema } from './task-schemas.js';
 import { submitTask } from './submit-task.js';
 import { waitForTask } from './wait-for-task.js';
-import { explainFailedRuns } from './explain-runs.js';
+import { explainFailedRuns, recallDiagnoses } from './explain-runs.js';
 
 const auth = { security: [{ bearer: [] }] };
 const common = { 401: problemResponseSpec('No valid API key'), 422: problemResponseSpec('Invalid request') };
@@ -84,7 +84,7 @@ export function taskRoutes(ctx: Context, core: ProxyCore): OpenAPIHono {
           runs.push(...page.runs);
           after = page.next ?? undefined;
         } while (after && runs.length < 10_000);
-        if (core.explainRun) await explainFailedRuns(runs, core.explainRun, ctx.config.PROXY_WAIT_EXPLAIN_MAX);
+        if (core.diagnostics) await explainFailedRuns(runs, core.diagnostics.explain, ctx.config.PROXY_WAIT_EXPLAIN_MAX);
         return c.json({ ...task, runs }, 201);
       }
       return c.json(await getTask(ctx.db, taskId), 201);
@@ -96,7 +96,9 @@ export function taskRoutes(ctx: Context, core: ProxyCore): OpenAPIHono {
     const { id } = c.req.valid('param');
     const q = c.req.valid('query');
     await getTask(ctx.db, id);
-    return c.json(await listRuns(ctx.db, id, q), 200);
+    const page = await listRuns(ctx.db, id, q);
+    if (core.diagnostics) await recallDiagnoses(page.runs, core.diagnostics);
+    return c.json(page, 200);
   });
   app.openapi(cancelRoute, async (c) => {
     const task = await cancelTask(ctx, c.req.valid('param').id);
