@@ -14,7 +14,7 @@ export const AGENT_USAGE = `usage: starling agent --server URL [--idc NAME] [--s
 Registers with the proxy at URL, keeps one connection to a channel of its IDC and runs
 signed commands. The enrolment token comes from AGENT_ENROLMENT_TOKEN (never a flag).
 Settings: AGENT_SERVER, AGENT_IDC, AGENT_STATE_DIR, AGENT_CONCURRENCY, AGENT_OUTPUT_CAP_BYTES,
-AGENT_KILL_GRACE_MS, AGENT_HANG_GRACE_MS, LOG_LEVEL, LOG_FORMAT.`;
+AGENT_KILL_GRACE_MS, AGENT_HANG_GRACE_MS, AGENT_FACTS_INTERVAL_MS, LOG_LEVEL, LOG_FORMAT.`;
 
 /**
  * `starling agent --server URL [--idc NAME] [--state-dir DIR]`: run the agent until SIGINT or
@@ -48,6 +48,7 @@ export async function agentCommand(argv: string[], io: AgentCommandIo, signals: 
     idc: config.AGENT_IDC ?? null,
     ...(config.AGENT_STATE_DIR && { stateDir: config.AGENT_STATE_DIR }),
     ...(config.AGENT_ENROLMENT_TOKEN && { enrolmentToken: config.AGENT_ENROLMENT_TOKEN }),
+    factsIntervalMs: config.AGENT_FACTS_INTERVAL_MS,
     executor: {
       concurrency: config.AGENT_CONCURRENCY,
       outputCapBytes: config.AGENT_OUTPUT_CAP_BYTES,

@@ -1,4 +1,5 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -31,6 +32,13 @@ export interface AgentOptions {
   enrolmentToken?: string;
   /** Facts sent at registration; default {@link collectAgentFacts} (the collector). */
   facts?: () => AgentFacts;
+  /**
+   * Facts are collected again this often (and once at start when a saved identity skips
+   * registration); when they differ from the last ones the proxy accepted, the agent
+   * re-registers with its identity, keeping its channel connection. ms; default 3,600,000;
+   * 0: facts are sent only when the agent registers anyway.
+   */
+  factsIntervalMs?: number;
   /** Executor limits: concurrency 16, output cap 65,536 B per stream, kill grace 5 s, hang grace 30 s, start budget 10 s. */
   executor?: Omit<ExecutorOptions, 'onResult' | 'log'>;
   /** Signed dispatches older than this are refused as replays, ms; default 3,600,000. */
@@ -59,6 +67,17 @@ export interface RunningAgent {
 /** The default state directory. */
 export function defaultStateDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/starling-agent' : join(homedir(), '.starling-agent');
+}
+
+/** File in the state directory holding the digest of the facts the proxy last accepted. */
+const SENT_FACTS_FILE = 'facts-sent.sha256';
+const factsDigest = (facts: AgentFacts) => createHash('sha256').update(JSON.stringify(facts)).digest('hex');
+function readSentFacts(dir: string): string | null {
+  try {
+    return readFileSync(join(dir, SENT_FACTS_FILE), 'utf8').trim();
+  } catch {
+    return null; // never saved (first start, or an older agent): the first check re-registers once
+  }
 }
 
 interface SessionEnd {
@@ -96,6 +115,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let welcomedBy: string | null = null;
   /** The channel refused the credential (4401): register again without it. */
   let credentialRefused = false;
+  /** Digest of the facts the proxy last accepted (kept across restarts), and the refresh state. */
+  let sentFacts: string | null = identity ? readSentFacts(stateDir) : null;
+  let registering = false;
+  let refreshing: Promise<void> | null = null;
+  const rememberFacts = (digest: string) => {
+    sentFacts = digest;
+    try {
+      writeFileSync(join(stateDir, SENT_FACTS_FILE), digest, { mode: 0o600 });
+    } catch (err) {
+      log?.warn({ err: (err as Error).message }, 'could not save the facts digest; the next start re-registers once');
+    }
+  };
   const lastSent = new Map<string, number>();
 
   const send = (frame: object): boolean => {
@@ -161,9 +192,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   async function ensureRegistered(force: boolean, leaving?: string): Promise<void> {
     if (identity && !force) return;
+    await refreshing; // a facts refresh in flight finishes first, so answers never cross
+    registering = true;
+    try {
+      await registerLoop(leaving);
+    } finally {
+      registering = false;
+    }
+  }
+
+  async function registerLoop(leaving: string | undefined): Promise<void> {
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       try {
         const facts = (options.facts ?? collectAgentFacts)();
+        const digest = factsDigest(facts); // before sending: an oversized request drops `collected`
         const registered = await registerAgent({
           server: options.server, idc: options.idc ?? null, agentVersion: AGENT_VERSION, facts,
           enrolmentToken: options.enrolmentToken, agentId: identity?.registered.agentId,
@@ -173,6 +215,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         setIdentity({ server: options.server, registered });
         credentialRefused = false;
         saveIdentity(stateDir, identity!);
+        rememberFacts(digest);
         log?.info({ agentId: registered.agentId, channels: registered.channels.length }, 'registered');
         return;
       } catch (err) {
@@ -183,6 +226,42 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       }
     }
   }
+
+  /**
+   * Collect the facts again; only when they differ from the last ones the proxy accepted,
+   * re-register with the held identity. The connection stays: the channel authenticated it at
+   * `hello`, and the proxy keeps the agent id of a verified credential; should it answer with
+   * another id, the connection is closed and the loop reconnects as that agent. A failure is
+   * logged and tried again at the next interval. Skipped while the loop registers anyway.
+   */
+  async function refreshFactsOnce(): Promise<void> {
+    const held = identity;
+    if (!held || registering || credentialRefused || abort.signal.aborted) return;
+    let facts: AgentFacts;
+    try {
+      facts = (options.facts ?? collectAgentFacts)();
+    } catch (err) {
+      log?.warn({ err: (err as Error).message }, 'facts collection failed');
+      return;
+    }
+    const digest = factsDigest(facts);
+    if (digest === sentFacts) return;
+    try {
+      const registered = await registerAgent({
+        server: options.server, idc: options.idc ?? null, agentVersion: AGENT_VERSION, facts,
+        enrolmentToken: options.enrolmentToken, agentId: held.registered.agentId, credential: held.registered.credential,
+        signal: abort.signal,
+      });
+      setIdentity({ server: options.server, registered });
+      saveIdentity(stateDir, identity!);
+      rememberFacts(digest);
+      log?.info({ agentId: registered.agentId }, 'facts changed: re-registered');
+      if (registered.agentId !== held.registered.agentId) ws?.close(CLOSE_CODES.normal, 'agent identity changed');
+    } catch (err) {
+      if (!abort.signal.aborted) log?.warn({ code: (err as StarlingError).code, err: (err as Error).message }, 'facts changed but re-registration failed; trying again at the next interval');
+    }
+  }
+  const refreshFacts = (): Promise<void> => (refreshing ??= refreshFactsOnce().finally(() => (refreshing = null)));
 
   function session(ch: ChannelEndpoint): Promise<SessionEnd> {
     return new Promise((resolve) => {
@@ -304,14 +383,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   };
   const done = loop();
+  // Facts refresh: nothing runs between intervals; the timer does not keep the process alive.
+  const factsIntervalMs = options.factsIntervalMs ?? 3_600_000;
+  const factsTimer = factsIntervalMs > 0 ? setInterval(() => void refreshFacts(), factsIntervalMs).unref() : undefined;
+  if (factsTimer && identity) void refreshFacts(); // a saved identity skips registration: facts may have changed while the agent was down
 
   return {
     agentId: () => identity?.registered.agentId ?? null,
     channelId: () => welcomedBy,
     health,
     close: onceClose(async () => {
+      clearInterval(factsTimer);
       abort.abort();
       await done;
+      await refreshing;
       executor.close();
       journal.close();
     }),

@@ -1,6 +1,8 @@
 -- Store collected facts on host rows and append one history row per changed field, for a
 -- whole batch of hosts in one statement. All CTEs see the rows as they were before the
--- update, so `old` holds the previous values.
+-- update, so `old` holds the previous values. A row is written only when its facts differ or
+-- a `seen_at` is given that differs from `last_seen_at` (NULL `seen_at`: leave it alone), so a
+-- batch of unchanged hosts writes nothing.
 
 -- name: record
 with input as (
@@ -14,6 +16,8 @@ with input as (
   set sn = i.sn, ip = i.ip, hostname = coalesce(i.hostname, h.hostname), facts = i.facts,
       last_seen_at = coalesce(i.seen_at, h.last_seen_at), updated_at = now()
   from input i where h.id = i.host_id
+    and ((h.sn, h.ip, h.hostname, h.facts) is distinct from (i.sn, i.ip, coalesce(i.hostname, h.hostname), i.facts)
+         or (i.seen_at is not null and i.seen_at is distinct from h.last_seen_at))
   returning h.id
 ), hist as (
   insert into host_fact_history (host_id, field, old_value, new_value, provenance, changed_at)

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { CollectedFacts } from '../../collector/index.js';
+import { recordHostFacts } from '../../cmdb-sync/index.js';
 import { rows, type Db } from '../../db/index.js';
 import { PROTOCOL_VERSION, type ChannelEndpoint, type RegisteredResponse, type RegisterRequest } from '../../protocol/index.js';
 import type { Context } from '../../runtime/index.js';
 import { hashSecret, newSecret, safeEqual } from '../auth/secrets.js';
 import type { ProxySigningKeys } from '../auth/load-signing-key.js';
+import { parseCollectedFacts } from './collected-facts.js';
 
 const json = (v: unknown) => sql`${JSON.stringify(v)}::json`;
 
@@ -12,6 +15,12 @@ interface Plan {
   req: RegisterRequest;
   idc: string;
   hostKey: string;
+  /** The collector's document, when the agent sent a usable one: its values win over the plain facts. */
+  collected: CollectedFacts | null;
+  /** Identity the host is matched and stored by. */
+  sn: string | null;
+  ip: string | null;
+  hostname: string | null;
   hostId?: number;
   agentId?: string;
   credential?: string;
@@ -41,18 +50,24 @@ export async function channelsByIdc(db: Db, idcs: string[]): Promise<Map<string,
 /**
  * Register many agents in one transaction with set-based statements: verify presented
  * credentials, match hosts by SN then primary IP, insert new hosts and update only changed
- * ones, issue agent ids and credentials (stored as SHA-256 only), and answer each with the
- * channels of its IDC ordered by load, the heartbeat interval and the signing public keys.
- * A host keeps one agent identity: a re-installed agent on a known host gets the host's agent
- * id back with a new credential.
+ * ones, record collected facts with their history (cmdb-sync's `recordHostFacts`, one
+ * statement for the batch), issue agent ids and credentials (stored as SHA-256 only), and
+ * answer each with the channels of its IDC ordered by load, the heartbeat interval and the
+ * signing public keys. A host keeps one agent identity: a re-installed agent on a known host
+ * gets the host's agent id back with a new credential.
  */
 export async function registerAgents(ctx: Context, requests: RegisterRequest[], keys: ProxySigningKeys): Promise<RegisteredResponse[]> {
   const defaultIdc = ctx.config.EMBEDDED_CHANNEL_IDC;
   const plans: Plan[] = requests.map((req) => {
     const idc = req.idc ?? defaultIdc;
-    const f = req.facts;
-    const hostKey = f.sn ? `sn:${f.sn}` : f.ip ? `ip:${f.ip}` : f.hostname ? `hn:${f.hostname}` : `new:${randomUUID()}`;
-    return { req, idc, hostKey, keepCredential: false };
+    const collected = parseCollectedFacts(req.facts.collected);
+    // The agent derives the plain facts from the collected ones; should a request disagree, the
+    // collected values (the ones stored with provenance) decide, so no column gets two values.
+    const sn = collected ? collected.sn.value : req.facts.sn;
+    const ip = collected ? collected.ip.value : req.facts.ip;
+    const hostname = collected?.hostname.value ?? req.facts.hostname;
+    const hostKey = sn ? `sn:${sn}` : ip ? `ip:${ip}` : hostname ? `hn:${hostname}` : `new:${randomUUID()}`;
+    return { req, idc, hostKey, collected, sn, ip, hostname, keepCredential: false };
   });
 
   return ctx.db.transaction(async (tx) => {
@@ -77,9 +92,9 @@ export async function registerAgents(ctx: Context, requests: RegisterRequest[], 
 
     // 2. Hosts by SN, then IP, then hostname (for agents that are not yet known).
     const open = plans.filter((p) => p.hostId === undefined);
-    const sns = [...new Set(open.map((p) => p.req.facts.sn).filter((s): s is string => !!s))];
-    const ips = [...new Set(open.map((p) => p.req.facts.ip).filter((s): s is string => !!s))];
-    const names = [...new Set(open.filter((p) => !p.req.facts.sn && !p.req.facts.ip).map((p) => p.req.facts.hostname).filter((s): s is string => !!s))];
+    const sns = [...new Set(open.map((p) => p.sn).filter((s): s is string => !!s))];
+    const ips = [...new Set(open.map((p) => p.ip).filter((s): s is string => !!s))];
+    const names = [...new Set(open.filter((p) => !p.sn && !p.ip).map((p) => p.hostname).filter((s): s is string => !!s))];
     if (open.length) {
       const hosts = await rows<{ id: string | number; sn: string | null; ip: string | null; hostname: string | null }>(
         tx,
@@ -98,39 +113,65 @@ export async function registerAgents(ctx: Context, requests: RegisterRequest[], 
         if (h.hostname && !byName.has(h.hostname)) byName.set(h.hostname, Number(h.id));
       }
       for (const p of open) {
-        const f = p.req.facts;
         // An SN is the strongest identity: an IP only matches a host that has no other SN.
-        p.hostId = (f.sn ? bySn.get(f.sn) : undefined) ?? (f.ip ? byIp.get(f.ip) : undefined) ?? (!f.sn && !f.ip && f.hostname ? byName.get(f.hostname) : undefined);
+        p.hostId = (p.sn ? bySn.get(p.sn) : undefined) ?? (p.ip ? byIp.get(p.ip) : undefined) ?? (!p.sn && !p.ip && p.hostname ? byName.get(p.hostname) : undefined);
       }
     }
 
     // 3. New hosts: ids drawn from the sequence first, so each request knows its row.
     const newKeys = [...new Set(plans.filter((p) => p.hostId === undefined).map((p) => p.hostKey))];
+    const freshHosts = new Set<number>();
     if (newKeys.length) {
       const ids = await rows<{ id: string | number }>(
         tx,
         sql`select nextval(pg_get_serial_sequence('hosts', 'id')) as id from generate_series(1, ${newKeys.length})`,
       );
       const idByKey = new Map(newKeys.map((k, i) => [k, Number(ids[i]!.id)]));
+      for (const id of idByKey.values()) freshHosts.add(id);
       for (const p of plans) if (p.hostId === undefined) p.hostId = idByKey.get(p.hostKey)!;
     }
+    // One plan per host (the last one in the batch wins), so both writes below agree.
+    const planByHost = new Map<number, Plan>();
+    for (const p of plans) planByHost.set(p.hostId!, p);
     // Insert new hosts and update changed ones in one statement; unchanged rows are not written.
-    const hostRows = new Map<number, object>();
-    for (const p of plans) {
-      const f = p.req.facts;
-      hostRows.set(p.hostId!, {
-        id: p.hostId, sn: f.sn, ip: f.ip, hostname: f.hostname, idc: p.idc, agent_version: p.req.agentVersion,
-        facts: { ips: f.ips, ...(f.collected && { collected: f.collected }) },
-      });
-    }
+    // A host with collected facts gets its SN, IP, hostname and facts document from
+    // recordHostFacts (next statement), which compares them with the stored ones and writes
+    // history; here such a row only gets its IDC and agent version (a new one is inserted
+    // with the identity columns empty, so its first values enter the history too).
+    const hostRows = [...planByHost].map(([id, p]) => {
+      const recorded = p.collected !== null;
+      return {
+        id, fresh: freshHosts.has(id), recorded, idc: p.idc, agent_version: p.req.agentVersion,
+        sn: recorded ? null : p.sn, ip: recorded ? null : p.ip,
+        hostname: recorded && p.collected!.hostname.value !== null ? null : p.hostname,
+        facts: recorded ? {} : { ips: p.req.facts.ips, ...(p.req.facts.collected && { collected: p.req.facts.collected }) },
+      };
+    });
     await tx.execute(sql`
-      insert into hosts (id, sn, ip, hostname, idc, agent_version, facts, last_seen_at)
-      select x.id, x.sn, x.ip, x.hostname, x.idc, x.agent_version, x.facts, now()
-      from json_to_recordset(${json([...hostRows.values()])}) as x(id bigint, sn text, ip text, hostname text, idc text, agent_version text, facts jsonb)
-      on conflict (id) do update set sn = excluded.sn, ip = excluded.ip, hostname = excluded.hostname, idc = excluded.idc,
-        agent_version = excluded.agent_version, facts = excluded.facts, updated_at = now()
-      where (hosts.sn, hosts.ip, hosts.hostname, hosts.idc, hosts.agent_version, hosts.facts)
-        is distinct from (excluded.sn, excluded.ip, excluded.hostname, excluded.idc, excluded.agent_version, excluded.facts)`);
+      with x as (
+        select * from json_to_recordset(${json(hostRows)})
+          as x(id bigint, fresh boolean, recorded boolean, sn text, ip text, hostname text, idc text, agent_version text, facts jsonb)
+      ), ins as (
+        insert into hosts (id, sn, ip, hostname, idc, agent_version, facts, last_seen_at)
+        select x.id, x.sn, x.ip, x.hostname, x.idc, x.agent_version, x.facts, now() from x where x.fresh
+        returning 1
+      ), upd as (
+        update hosts h set idc = x.idc, agent_version = x.agent_version,
+          sn = case when x.recorded then h.sn else x.sn end, ip = case when x.recorded then h.ip else x.ip end,
+          hostname = case when x.recorded then h.hostname else x.hostname end,
+          facts = case when x.recorded then h.facts else x.facts end, updated_at = now()
+        from x
+        where h.id = x.id and not x.fresh
+          and ((h.idc, h.agent_version) is distinct from (x.idc, x.agent_version)
+               or (not x.recorded and (h.sn, h.ip, h.hostname, h.facts) is distinct from (x.sn, x.ip, x.hostname, x.facts)))
+        returning 1
+      )
+      select (select count(*) from ins) as inserted, (select count(*) from upd) as updated`);
+    // Collected facts: columns, document and one history row per changed field, for the whole
+    // batch in one statement; hosts whose facts did not change are not written.
+    // `last_seen_at` is left to heartbeats (seenAt null), as for hosts without a collector.
+    const factUpdates = [...planByHost].flatMap(([hostId, p]) => (p.collected ? [{ hostId, facts: p.collected, seenAt: null }] : []));
+    if (factUpdates.length) await recordHostFacts({ db: tx }, factUpdates);
 
     // 4. Agent identities: the host's existing agent, or a new one; new credential unless verified.
     const hostsWithout = [...new Set(plans.filter((p) => !p.agentId).map((p) => p.hostId!))];

@@ -38,4 +38,9 @@ export const agentSettings = {
     doc: 'A run still unfinished this long after its timeout plus kill grace means the executor hung: the run is abandoned (AGENT-SYS-EXECUTOR_HUNG) and the executor heals.',
     allowed: 'a positive integer (milliseconds)',
   }),
+  AGENT_FACTS_INTERVAL_MS: setting({
+    schema: z.coerce.number().int().min(0), default: 3_600_000,
+    doc: 'The agent collects its facts (SN, IP, hostname, with provenance) again this often, and once at start when a saved identity skips registration; only when they differ from the facts the proxy last accepted does it re-register, keeping its channel connection, and the host\'s fact history records the change. 0: facts are sent only when the agent registers anyway.',
+    allowed: 'a non-negative integer (milliseconds)',
+  }),
 };
