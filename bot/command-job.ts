@@ -12,7 +12,10 @@ export const COMMAND_JOB = 'bot.command';
 /** The payload of a {@link COMMAND_JOB} job. */
 export interface CommandJobData {
   message: InboundMessage;
-  /** When Starling accepted the message (epoch ms), for the mention-to-reply metric. */
+  /**
+   * When Starling accepted the message (epoch ms), for the mention-to-reply metric; also the
+   * job's identity when it claims the message id (its retries present the same one).
+   */
   acceptedAt: number;
 }
 
@@ -25,10 +28,13 @@ export interface CommandDeps {
   limiter: SlotLimiter;
   clock: Clock;
   signal: AbortSignal;
+  /** Claim the message id for this job (see MessageLedger.claim); false: another job holds it, nothing is done. */
+  claim(data: CommandJobData): Promise<boolean>;
 }
 
 /**
- * Answer one accepted chat message: run the command (non-text messages get the help), render
+ * Answer one accepted chat message, once: claim its id (a second job for the same message, e.g.
+ * a redelivery queued by another process, stops here), run the command (non-text messages get the help), render
  * the reply for its platform and queue one delivery per message part, delayed to the send slot
  * it reserves under the robot's rate limit (so a backlog waits in the queue, not in a worker).
  * Delivery job ids derive from the message id, so a retried command job queues nothing twice.
@@ -37,6 +43,10 @@ export async function processCommand(deps: CommandDeps, data: CommandJobData): P
   const msg = data.message;
   const adapter = deps.adapters.get(msg.platform);
   if (!adapter) throw new Error(`no adapter for platform ${msg.platform}`);
+  if (!(await deps.claim(data))) {
+    deps.log.info({ platform: msg.platform, messageId: msg.messageId }, 'chat message already answered by another job; redelivery dropped');
+    return 0;
+  }
   const reply =
     msg.text === null
       ? errorReply(new StarlingError('BOT-USR-UNSUPPORTED_MESSAGE', { msgtype: msg.messageType.slice(0, 40) }))

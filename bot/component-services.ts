@@ -39,8 +39,9 @@ function reconcileView(r: ReconcileRun): ReconcileView {
 /**
  * The robot's services from the components that exist today, for the composition root:
  * `diag` → diagnostics' diagnoseHost; `cmdb` → the latest reconciliation's findings for an IP or
- * SN; `reconcile last|run` → cmdb-sync's runs. Host facts and task lookups are left out until
- * their components export a verb for them (the commands then answer BOT-SYS-FEATURE_UNAVAILABLE).
+ * SN; `reconcile last|run` → cmdb-sync's runs. Host and task lookups come from the proxy and
+ * are added by the composition root (cli/server-parts.ts); without them those commands answer
+ * BOT-SYS-FEATURE_UNAVAILABLE.
  * Pass the root context (not a transaction).
  */
 export function componentBotServices(ctx: Context): BotServices {

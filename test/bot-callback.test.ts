@@ -118,6 +118,43 @@ describe.each(backends)('DingTalk callback on $name', ({ options }) => {
     expect(await h.ctx.db.select().from(botMessages)).toHaveLength(1);
   });
 
+  it('does not acknowledge a message it could not queue, and processes the retry instead of refusing it as a duplicate', async () => {
+    const h = await start();
+    const msg = groupMessage(h.fake, 'help');
+    // The queue refuses the first command job (e.g. Redis briefly unreachable): no 200, nothing claimed.
+    const enqueue = h.ctx.jobs.enqueue.bind(h.ctx.jobs);
+    let refused = 0;
+    h.ctx.jobs.enqueue = (name, data, opts) => (name === 'bot.command' && refused++ === 0 ? Promise.reject(new Error('queue unavailable')) : enqueue(name, data, opts));
+    const failed = await h.callback(msg);
+    expect(failed.status).toBe(500);
+    expect(await commandJobs(h)).toBe(0);
+    const retry = await h.callback(msg);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('x-starling-bot')).toBe('accepted');
+    expect((await h.callback(msg)).headers.get('x-starling-bot')).toBe('duplicate');
+    await waitFor(() => h.fake.to('/robot/sendBySession').length === 1);
+    expect(await commandJobs(h)).toBe(1);
+    await waitFor(async () => (await h.ctx.db.select().from(botMessages)).length === 1);
+  });
+
+  it('drops a second command job for an answered message (a redelivery another process queued): one run, one reply', async () => {
+    const port = await closedPort();
+    const tcp = tcpDiagnosisService({ port, owners: {} });
+    let runs = 0;
+    const h = await start({ bot: { services: { diagnoseHost: (target, signal) => (runs++, tcp.diagnoseHost(target, signal)) } } });
+    const msg = groupMessage(h.fake, 'diag 127.0.0.1');
+    expect((await h.callback(msg)).headers.get('x-starling-bot')).toBe('accepted');
+    await waitFor(() => h.fake.to('/robot/sendBySession').length === 1);
+    // What a process that never saw the message would queue after the first job left the queue.
+    const message = h.bot.dingtalk.parse(msg);
+    await h.ctx.jobs.enqueue('bot.command', { message, acceptedAt: Date.now() + 1 }, { jobId: 'command-redelivered-elsewhere' });
+    await waitFor(async () => (await h.ctx.jobs.counts('bot.command')).completed === 2);
+    await waitFor(async () => (await deliveries(h)).length === 1);
+    expect(runs).toBe(1);
+    expect(h.fake.to('/robot/sendBySession')).toHaveLength(1);
+    await waitFor(async () => (await h.ctx.db.select().from(botMessages)).length === 1);
+  });
+
   it('survives bad input: invalid JSON, huge bodies, bad fields, foreign webhooks', async () => {
     const h = await start();
     const invalid = await h.callback('{"msgtype": "text", ', signedHeaders());
