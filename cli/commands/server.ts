@@ -40,7 +40,11 @@ export async function startServer(overrides: Record<string, unknown> = {}, file?
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        for (const c of closers.reverse()) {
+        // HTTP first (no new work), then the job workers (running jobs finish while the parts
+        // they use are still open), then the parts in reverse start order, then the context.
+        const [httpCloser, ...partClosers] = closers;
+        const ordered = [httpCloser!, { name: 'jobs', close: () => ctx.jobs.close() }, ...partClosers.reverse()];
+        for (const c of ordered) {
           try {
             await c.close();
           } catch (err) {
