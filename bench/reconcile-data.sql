@@ -55,5 +55,8 @@ select set_config('work_mem', ${workMem}, true);
 -- name: bare-join
 select count(*)::int as n from hosts h full outer join cmdb_hosts c on h.sn = c.sn;
 
+-- name: bare-join-sn-ip
+select count(*)::int as n from hosts h full outer join cmdb_hosts c on h.sn = c.sn and h.ip = c.ip;
+
 -- name: version
 select version() as v;

@@ -47,15 +47,22 @@ try {
   };
   await rows(db, q('warm'));
 
-  // The bare join runs under the same work_mem the reconciliation sets for itself.
-  const bare = await timed(() =>
-    db.transaction(async (tx) => {
-      await (tx as unknown as Db).execute(q('tune', { workMem: WORK_MEM }));
-      return (await rows<{ n: number }>(tx as unknown as Db, q('bare-join')))[0]!.n;
-    }),
-  );
+  // The bare joins run under the same work_mem the reconciliation sets for itself. The target
+  // is against the join on the SN (the pairing key); the join on (SN, IP), the two values a
+  // match compares, is printed for reference only.
+  const bareJoin = (name: string) =>
+    timed(() =>
+      db.transaction(async (tx) => {
+        await (tx as unknown as Db).execute(q('tune', { workMem: WORK_MEM }));
+        return (await rows<{ n: number }>(tx as unknown as Db, q(name)))[0]!.n;
+      }),
+    );
+  const bare = await bareJoin('bare-join');
+  const bareSnIp = await bareJoin('bare-join-sn-ip');
   const ctx = { db, config: loadConfig({ env: {} }), clock: systemClock };
+  const before = database.statements;
   const first = await timed(() => reconcileCmdb(ctx, { trigger: 'bench', workMem: WORK_MEM }));
+  const perRun = database.statements - before;
   const second = await timed(() => reconcileCmdb(ctx, { trigger: 'bench', workMem: WORK_MEM }));
   const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -66,11 +73,12 @@ try {
   printTable('Reconciliation vs bare SQL full outer join (local Postgres, same run)', [
     { step: 'generate data (set-based SQL, not timed below)', 'time (s)': (gen.ms / 1000).toFixed(1), 'vs bare join': '', note: '' },
     { step: 'bare full outer join hosts ⟗ cmdb_hosts on sn (count)', 'time (s)': (bare.ms / 1000).toFixed(2), 'vs bare join': '1.00×', note: `${bare.value.toLocaleString()} joined rows` },
+    { step: 'reference: bare full outer join on (sn, ip) (count)', 'time (s)': (bareSnIp.ms / 1000).toFixed(2), 'vs bare join': `${(bareSnIp.ms / bare.ms).toFixed(2)}×`, note: `${bareSnIp.value.toLocaleString()} joined rows; run 1 is ${(first.ms / bareSnIp.ms).toFixed(2)}× this` },
     { step: 'reconcile run 1: all kinds + persist findings', 'time (s)': (first.ms / 1000).toFixed(2), 'vs bare join': `${(first.ms / bare.ms).toFixed(2)}×`, note: `${findings.toLocaleString()} findings, diff new ${first.value.diff.new}` },
     { step: 'reconcile run 2: same + diff vs run 1', 'time (s)': (second.ms / 1000).toFixed(2), 'vs bare join': `${(second.ms / bare.ms).toFixed(2)}×`, note: `open ${second.value.diff.open}, new ${second.value.diff.new}, resolved ${second.value.diff.resolved}` },
     { step: 'peak RSS of this Node process', 'time (s)': '', 'vs bare join': '', note: `${peakRssMiB} MiB` },
   ]);
-  console.log(`targets: reconcile ≤ 20 s (${first.ms <= 20_000 ? 'met' : 'NOT met'}), ratio ≤ 2× (${first.ms <= 2 * bare.ms ? 'met' : 'NOT met'}); SQL statements issued: ${database.statements}`);
+  console.log(`targets: reconcile ≤ 20 s (${first.ms <= 20_000 ? 'met' : 'NOT met'}), ratio ≤ 2× the bare join on sn (${first.ms <= 2 * bare.ms ? 'met' : 'NOT met'}); SQL statements issued: ${database.statements} in all, ${perRun} by one reconciliation run`);
   console.log(machineLine());
   console.log(`postgres: ${(await rows<{ v: string }>(db, q('version')))[0]?.v}`);
   if (mismatched.length > 0) {

@@ -44,12 +44,7 @@ export interface ReconcileSummary {
 }
 
 /** The statements of sql/reconcile.sql, in the order a run executes them. */
-const STEPS = [
-  'lock', 'tune', 'placeholders', 'placeholder-forms', 'analyze-placeholders', 'analyze-placeholder-forms', 'duplicates',
-  'sorted-groups', 'dup-cmdb-sn', 'dup-cmdb-ip', 'dup-host-sn', 'dup-host-ip', 'hashed-groups', 'dup-not-placeholder', 'bad-sn',
-  'analyze-dup', 'analyze-bad', 'pairs', 'join', 'analyze-pairs', 'ip-mismatch', 'no-agent-stale', 'no-agent-unpaired',
-  'missing-in-cmdb', 'sn-mismatch', 'invalid-sn-host', 'invalid-sn-cmdb', 'duplicates-cmdb', 'duplicates-host',
-] as const;
+const STEPS = ['lock', 'tune', 'keys', 'pairs', 'join', 'host-ips', 'analyze', 'tune-lookups', 'findings'] as const;
 
 /** The placeholder serials of the current spec, as written (the SQL derives the folded forms). */
 function placeholderList(): string {
@@ -57,10 +52,11 @@ function placeholderList(): string {
 }
 
 /**
- * Reconcile the CMDB against agent facts, set-based in SQL: duplicate detection in index
- * order, one full join on the serial, and small follow-up statements over the rows that did
- * not match, with findings inserted by SQL (nothing is loaded into Node). Runs in one
- * transaction, so a run either stores all its findings and its diff against the previous
+ * Reconcile the CMDB against agent facts, set-based in SQL: duplicates found in index order,
+ * one hash full join of the two tables that keeps only the rows that are not clean matches,
+ * and one INSERT … SELECT that writes every finding with its diff state (nothing is loaded
+ * into Node). Runs in one REPEATABLE READ transaction, so every statement sees the same
+ * snapshot and a run either stores all its findings and its diff against the previous
  * successful run, or none (the run is then marked failed and CMDB-SYS-RECONCILE_FAILED thrown).
  */
 export async function reconcileCmdb(
@@ -71,44 +67,44 @@ export async function reconcileCmdb(
   const runId = options.runId ?? (await createReconcileRun(ctx, { trigger: options.trigger ?? 'api' }));
   const windowMs = options.windowMs ?? ctx.config.CMDB_NO_AGENT_WINDOW_MS;
   const cutoff = new Date(ctx.clock.now() - windowMs).toISOString();
-  const total = STEPS.length + 3;
+  const total = STEPS.length + 2;
   await ctx.db
     .update(cmdbReconcileRuns)
     .set({ status: 'running', startedAt: sql`now()`, options: { windowMs, cutoff, specVersion: CURRENT_SPEC.version } })
     .where(eq(cmdbReconcileRuns.id, runId));
   try {
-    const summary = await ctx.db.transaction(async (tx) => {
-      const db = tx as unknown as Db;
-      const params = { runId, cutoff, placeholders: placeholderList(), workMem: options.workMem ?? '256MB' };
-      let matches = 0;
-      let done = 0;
-      for (const step of STEPS) {
-        const result = await runRows<{ matches?: number }>(db, statement(SQL, step).build(params));
-        if (step === 'join') matches = result[0]?.matches ?? 0;
-        await options.progress?.({ step, done: ++done, total });
-      }
-      const [prev] = await runRows<{ id: number | string }>(db, statement(SQL, 'previous-run').build({ runId }));
-      const prevId = prev ? Number(prev.id) : null;
-      if (prevId !== null) {
-        await db.execute(statement(SQL, 'diff-open').build({ runId, prevId }));
-        await db.execute(statement(SQL, 'diff-resolved').build({ runId, prevId }));
-      }
-      await options.progress?.({ step: 'diff', done: ++done, total });
-      const counted = await runRows<{ kind: string; state: string; n: number }>(db, statement(SQL, 'counts').build({ runId }));
-      const counts: Record<string, number> = { MATCH: matches };
-      for (const k of FINDING_KINDS) counts[k] = 0;
-      const diff = { new: 0, open: 0, resolved: 0 };
-      for (const c of counted) {
-        diff[c.state as keyof typeof diff] = (diff[c.state as keyof typeof diff] ?? 0) + c.n;
-        if (c.state !== 'resolved') counts[c.kind] = (counts[c.kind] ?? 0) + c.n;
-      }
-      await db
-        .update(cmdbReconcileRuns)
-        .set({ status: 'succeeded', previousRunId: prevId, counts, diff, finishedAt: sql`now()`, progress: { step: 'done', done: total, total } })
-        .where(eq(cmdbReconcileRuns.id, runId));
-      await options.progress?.({ step: 'persisted', done: ++done, total });
-      return { runId, previousRunId: prevId, counts, diff };
-    });
+    const summary = await ctx.db.transaction(
+      async (tx) => {
+        const db = tx as unknown as Db;
+        const params = { runId, cutoff, placeholders: placeholderList(), workMem: options.workMem ?? '256MB' };
+        let matches = 0;
+        let found: { prevId: number | string | null; counts: { kind: string; state: string; n: number }[] } = { prevId: null, counts: [] };
+        let done = 0;
+        for (const step of STEPS) {
+          const result = await runRows<Record<string, unknown>>(db, statement(SQL, step).build(params));
+          if (step === 'join') matches = Number(result[0]?.matches ?? 0);
+          if (step === 'findings') found = result[0] as typeof found;
+          await options.progress?.({ step, done: ++done, total });
+        }
+        const prevId = found.prevId === null ? null : Number(found.prevId);
+        const counts: Record<string, number> = { MATCH: matches };
+        for (const k of FINDING_KINDS) counts[k] = 0;
+        const diff = { new: 0, open: 0, resolved: 0 };
+        for (const c of found.counts) {
+          diff[c.state as keyof typeof diff] = (diff[c.state as keyof typeof diff] ?? 0) + c.n;
+          if (c.state !== 'resolved') counts[c.kind] = (counts[c.kind] ?? 0) + c.n;
+        }
+        await db
+          .update(cmdbReconcileRuns)
+          .set({ status: 'succeeded', previousRunId: prevId, counts, diff, finishedAt: sql`now()`, progress: { step: 'done', done: total, total } })
+          .where(eq(cmdbReconcileRuns.id, runId));
+        await options.progress?.({ step: 'persisted', done: ++done, total });
+        return { runId, previousRunId: prevId, counts, diff };
+      },
+      // One snapshot for the whole run: the duplicate keys, the join and the findings agree
+      // even while an import commits in between (the run only writes its own rows).
+      { isolationLevel: 'repeatable read' },
+    );
     const durationMs = Math.round(performance.now() - started);
     await options.progress?.({ step: 'done', done: total, total });
     return { ...summary, durationMs };

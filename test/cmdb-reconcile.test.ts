@@ -175,3 +175,55 @@ describe.each(testDatabases())('CMDB reconciliation on $name', (backend) => {
     expect(after.counts.SN_MISMATCH).toBe(0);
   });
 });
+
+describe.each(testDatabases())('CMDB reconciliation edge cases on $name', (backend) => {
+  let database: Database;
+  const clock = new ManualClock(Date.parse('2026-11-23T10:00:00Z'));
+  const ctx = () => ({ db: database.db, config: loadConfig({ env: {} }), clock });
+
+  beforeAll(async () => {
+    database = await backend.open();
+    const seen = new Date(clock.now() - 60_000);
+    await database.db.insert(hosts).values([
+      // Two agents, each matching its CMDB row by SN, all four on one IP.
+      { hostname: 'e1', sn: 'E001', ip: '10.1.0.1', lastSeenAt: seen },
+      { hostname: 'e2', sn: 'E002', ip: '10.1.0.1', lastSeenAt: seen },
+      // No SN (NULL, empty) on both sides: never paired with each other.
+      { hostname: 'n1', sn: null, ip: '10.1.0.2', lastSeenAt: seen },
+      { hostname: 'n2', sn: '', ip: '10.1.0.3', lastSeenAt: seen },
+      // A SN the CMDB holds twice; a SN two agents report.
+      { hostname: 'd', sn: 'D001', ip: '10.1.0.4', lastSeenAt: seen },
+      { hostname: 'a1', sn: 'A001', ip: '10.1.0.6', lastSeenAt: seen },
+      { hostname: 'a2', sn: 'A001', ip: '10.1.0.7', lastSeenAt: seen },
+    ]);
+    await database.db.insert(cmdbHosts).values([
+      { source: 'test', hostname: 'e1', sn: 'E001', ip: '10.1.0.1' },
+      { source: 'test', hostname: 'e2', sn: 'E002', ip: '10.1.0.1' },
+      { source: 'test', hostname: 'n1', sn: null, ip: '10.1.0.2' },
+      { source: 'test', hostname: 'n2', sn: '', ip: '10.1.0.3' },
+      { source: 'test', hostname: 'n9', sn: null, ip: '10.1.0.9' },
+      { source: 'test', hostname: 'd-a', sn: 'D001', ip: '10.1.0.4' },
+      { source: 'test', hostname: 'd-b', sn: 'D001', ip: '10.1.0.5' },
+      { source: 'test', hostname: 'a', sn: 'A001', ip: '10.1.0.6' },
+    ]);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('counts matches sharing an IP, flags the IP on both sides, and pairs no empty or duplicated SN', async () => {
+    const summary = await reconcileCmdb(ctx(), { trigger: 'test' });
+    expect(summary.counts).toEqual({
+      MATCH: 2, IP_MISMATCH: 0, SN_MISMATCH: 0, MISSING_IN_CMDB: 0, NO_AGENT: 1, DUPLICATE_SN: 2, DUPLICATE_IP: 2, INVALID_SN: 5,
+    });
+    const list = await database.db.select().from(cmdbFindings).where(eq(cmdbFindings.runId, summary.runId));
+    const keys = list.map((f) => f.key.replace(/:\d+$/, ':#')).sort();
+    expect(keys).toEqual([
+      'DUPLICATE_IP:cmdb:10.1.0.1', 'DUPLICATE_IP:host:10.1.0.1', 'DUPLICATE_SN:cmdb:D001', 'DUPLICATE_SN:host:A001',
+      'INVALID_SN:cmdb:#', 'INVALID_SN:cmdb:#', 'INVALID_SN:cmdb:#', 'INVALID_SN:host:#', 'INVALID_SN:host:#', 'NO_AGENT:#',
+    ]);
+    const dupIp = list.find((f) => f.key === 'DUPLICATE_IP:host:10.1.0.1')!;
+    expect(dupIp.detail).toMatchObject({ count: 2, hostnames: ['e1', 'e2'] });
+    expect(list.find((f) => f.kind === 'NO_AGENT')!.cmdbIp).toBe('10.1.0.9');
+  });
+});
