@@ -128,6 +128,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   };
   const lastSent = new Map<string, number>();
+  /** Set by the welcomed session: (re)arms its re-send timer, which runs only while results await their ack. */
+  let armResend: (() => void) | null = null;
 
   const send = (frame: object): boolean => {
     if (!ws || !welcomedBy || ws.readyState !== WebSocket.OPEN) return false;
@@ -135,7 +137,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     return true;
   };
   const sendResult = (r: RunResultFrame) => {
-    if (send(r)) lastSent.set(r.runId, Date.now());
+    if (!send(r)) return;
+    lastSent.set(r.runId, Date.now());
+    armResend?.();
   };
 
   const executor = new Executor({
@@ -305,12 +309,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
             welcomed = true;
             welcomedBy = f.channelId;
             log?.info({ channelId: f.channelId, url: ch.url }, 'connected to channel');
+            // Results not yet acknowledged are sent again every resultResendMs; the timer is
+            // disarmed when none is left, so an idle agent wakes up only to heartbeat.
+            armResend = () => {
+              resend ??= setInterval(() => {
+                const pending = journal.unreported();
+                if (pending.length === 0) {
+                  clearInterval(resend);
+                  resend = undefined;
+                  return;
+                }
+                const now = Date.now();
+                for (const r of pending) if (now - (lastSent.get(r.runId) ?? 0) >= resultResendMs) sendResult(r);
+              }, Math.max(1000, Math.floor(resultResendMs / 2)));
+            };
             for (const r of journal.unreported()) sendResult(r);
             heartbeat = setInterval(() => void beat(), f.heartbeatMs);
-            resend = setInterval(() => {
-              const now = Date.now();
-              for (const r of journal.unreported()) if (now - (lastSent.get(r.runId) ?? 0) >= resultResendMs) sendResult(r);
-            }, Math.max(1000, Math.floor(resultResendMs / 2)));
             void beat();
             return;
           }
@@ -335,6 +349,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         clearTimeout(helloTimer);
         clearInterval(heartbeat);
         clearInterval(resend);
+        resend = undefined;
+        if (welcomed) armResend = null;
         abort.signal.removeEventListener('abort', onAbort);
         if (ws === sock) ws = null;
         welcomedBy = null;

@@ -10,7 +10,7 @@ export interface ExecutorOptions extends Omit<ExecuteRunOptions, 'onProgress'> {
   hangGraceMs?: number;
   /** A run must be spawned within this long after it got a slot, ms; default 10,000. */
   startBudgetMs?: number;
-  /** How often the watchdog looks, ms; default 1000. */
+  /** How often the watchdog looks while runs are held (an idle executor sets no timer), ms; default 1000. */
   watchdogMs?: number;
   /** Called once per run with its final result (never twice, also not after a hang). */
   onResult(result: RunResultFrame): void;
@@ -46,12 +46,25 @@ export class Executor {
   private hangs = 0;
   private state: ExecutorHealth['state'] = 'ok';
   private lastProgressAt: number | null = null;
-  private readonly watchdog: NodeJS.Timeout;
+  /** Armed while the executor holds runs: an idle agent wakes up for nothing but its heartbeat. */
+  private watchdog: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly concurrency: number;
 
   constructor(private readonly options: ExecutorOptions) {
     this.concurrency = options.concurrency ?? 16;
-    this.watchdog = setInterval(() => this.inspect(), options.watchdogMs ?? 1000);
+  }
+
+  private watch(): void {
+    if (this.watchdog || this.closed) return;
+    this.watchdog = setInterval(() => {
+      this.inspect();
+      // Disarm once nothing is held and the health has settled (`hung` turns `recovered` on a pass).
+      if (this.jobs.size === 0 && this.state !== 'hung') {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+      }
+    }, this.options.watchdogMs ?? 1000);
     this.watchdog.unref();
   }
 
@@ -65,6 +78,7 @@ export class Executor {
     const job: Job = { d, phase: 'queued', since: Date.now(), abandoned: false };
     this.jobs.set(d.runId, job);
     this.queue.push(job);
+    this.watch();
     this.pump();
   }
 
@@ -139,7 +153,9 @@ export class Executor {
 
   /** Stop the watchdog and kill running processes (their runs are reported as interrupted after a restart). */
   close(): void {
+    this.closed = true;
     clearInterval(this.watchdog);
+    this.watchdog = undefined;
     for (const job of this.jobs.values()) {
       job.abandoned = true;
       job.proc?.kill();

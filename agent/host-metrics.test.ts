@@ -26,4 +26,14 @@ describe('HostMetricsReader', () => {
     const root = m.mounts.find((x) => x.mount === '/');
     expect(root && root.totalBytes > 0 && root.usedBytes <= root.totalBytes).toBe(true);
   });
+
+  it('measures disk use at most once per diskRefreshMs and carries the last figures in between', async () => {
+    const reader = new HostMetricsReader({ diskRefreshMs: 60_000 });
+    const first = await reader.read();
+    const second = await reader.read();
+    expect(second.mounts).toBe(first.mounts); // the same measurement, not a new statfs
+    expect(second.load).toHaveLength(3);
+    const fresh = await new HostMetricsReader({ diskRefreshMs: 0 }).read();
+    expect(fresh.mounts.find((x) => x.mount === '/')?.totalBytes).toBe(first.mounts.find((x) => x.mount === '/')?.totalBytes);
+  });
 });

@@ -43,23 +43,40 @@ function readLoad(): [number, number, number] {
 export interface HostMetricsOptions {
   /** Re-read the mount list this often, ms; default 60,000. */
   mountsRefreshMs?: number;
+  /**
+   * Measure disk use (statfs per mount) at most this often, ms; default 60,000. Heartbeats in
+   * between carry the last figures: disks fill in minutes, loads change in seconds, and the
+   * proxy keeps a metrics sample at most once a minute anyway.
+   */
+  diskRefreshMs?: number;
 }
 
 /** Reads load averages (/proc/loadavg), CPU count, memory and per-mount disk use (statfs). */
 export class HostMetricsReader {
   private mounts: string[] = [];
   private mountsAt = 0;
+  private disk: MountUsageReport[] = [];
+  private diskAt = 0;
   constructor(private readonly options: HostMetricsOptions = {}) {}
 
-  /** Read the current metrics; a mount that cannot be read is left out. */
+  /** Read the current metrics (disk use as of at most `diskRefreshMs` ago); a mount that cannot be read is left out. */
   async read(): Promise<HostMetrics> {
-    if (Date.now() - this.mountsAt > (this.options.mountsRefreshMs ?? 60_000)) {
+    const now = Date.now();
+    if (this.diskAt === 0 || now - this.diskAt >= (this.options.diskRefreshMs ?? 60_000)) {
+      this.disk = await this.readDisk(now);
+      this.diskAt = now;
+    }
+    return { load: readLoad(), cpus: availableParallelism(), mounts: this.disk, memTotalBytes: totalmem(), memAvailableBytes: freemem() };
+  }
+
+  private async readDisk(now: number): Promise<MountUsageReport[]> {
+    if (now - this.mountsAt > (this.options.mountsRefreshMs ?? 60_000)) {
       try {
         this.mounts = parseMounts(readFileSync('/proc/mounts', 'utf8'));
       } catch {
         this.mounts = ['/'];
       }
-      this.mountsAt = Date.now();
+      this.mountsAt = now;
     }
     const mounts: MountUsageReport[] = [];
     for (const mount of this.mounts) {
@@ -70,6 +87,6 @@ export class HostMetricsReader {
         // unmounted meanwhile or not permitted
       }
     }
-    return { load: readLoad(), cpus: availableParallelism(), mounts, memTotalBytes: totalmem(), memAvailableBytes: freemem() };
+    return mounts;
   }
 }

@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import {
   createBatchingAuthenticator, createInProcessTransport, createRedisTransport, startChannel, type Transport,
 } from '../channel/index.js';
-import { generateSigningKey, newNonce, PROTOCOL_VERSION, signDispatchBatch, type ChannelToProxy } from '../protocol/index.js';
+import { encodeFrame, generateSigningKey, newNonce, PROTOCOL_VERSION, signDispatchBatch, type ChannelToProxy } from '../protocol/index.js';
 import { machineLine, printTable, rssMiB } from './machine.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +24,7 @@ const { values } = parseArgs({ options: { agents: { type: 'string', default: '10
 const N = Number(values.agents);
 const ROUNDS = Number(values.rounds);
 const key = generateSigningKey();
+const CHUNK = 250;
 
 function lines(child: ChildProcess, on: (r: Record<string, unknown>) => void): void {
   createInterface({ input: child.stdout! }).on('line', (l) => {
@@ -55,18 +56,24 @@ function startSim(url: string): ChildProcess {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Publish N dispatches (one signature per round) and wait for N results; returns ms per round. */
+/** Publish N dispatches (as the proxy does: encoded, one signature per chunk) and wait for N results; returns ms per round. */
 async function fanOut(transport: Transport, channelId: string, results: { count: number; reset(): void }): Promise<number[]> {
   const times: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     results.reset();
     const t0 = performance.now();
-    const frames = signDispatchBatch(
-      { taskId: crypto.randomUUID(), command: 'true', argv: null, timeoutMs: 10_000, cwd: null, env: null, user: null,
-        deadline: Date.now() + 60_000, issuedAt: Date.now(), nonce: newNonce() },
-      Array.from({ length: N }, (_, i) => ({ runId: crypto.randomUUID(), agentId: `sim-${i}` })), key,
-    );
-    await transport.sendToChannel(channelId, frames.map((frame) => ({ type: 'run.dispatch' as const, v: PROTOCOL_VERSION, frame })));
+    // Like the proxy's bulk lane: chunks of 250 runs, one signature each, frames encoded once.
+    const taskId = crypto.randomUUID();
+    for (let first = 0; first < N; first += CHUNK) {
+      const frames = signDispatchBatch(
+        { taskId, command: 'true', argv: null, timeoutMs: 10_000, cwd: null, env: null, user: null,
+          deadline: Date.now() + 60_000, issuedAt: Date.now(), nonce: newNonce() },
+        Array.from({ length: Math.min(CHUNK, N - first) }, (_, i) => ({ runId: crypto.randomUUID(), agentId: `sim-${first + i}` })), key,
+      );
+      await transport.sendToChannel(channelId, frames.map((frame) => ({
+        type: 'run.dispatch.encoded' as const, v: PROTOCOL_VERSION, agentId: frame.agentId, runId: frame.runId, deadline: frame.deadline, frame: encodeFrame(frame),
+      })));
+    }
     const deadline = Date.now() + 120_000;
     while (results.count < N) {
       if (Date.now() > deadline) throw new Error(`only ${results.count}/${N} results`);
@@ -166,6 +173,6 @@ const rows: Array<Record<string, string | number>> = [];
   await transport.close();
 }
 
-printTable(`channel fan-out: ${N} simulated agents, ${ROUNDS} rounds, one signature per round (signDispatchBatch), time includes signing`, rows);
+printTable(`channel fan-out: ${N} simulated agents, ${ROUNDS} rounds, one signature per ${CHUNK} runs (signDispatchBatch), time includes signing`, rows);
 console.log(machineLine());
 process.exit(0);

@@ -2,21 +2,26 @@
 // Production configuration: `starling proxy` and `starling channel` as separate processes on
 // local Postgres and Redis, N simulated agents (own process, real WebSockets, answering at once)
 // on the one channel; then the embedded `starling server` (PGlite, in-process channel) beside it.
+// The host of the one-host `wait` probe is simulated by a second simulator process of its own:
+// like any host outside the big task it is idle, where the N simulated hosts share one event
+// loop (in production they are N machines), which would otherwise delay its answer by whatever
+// the other 10,000 are doing in that process.
 // Also: SQL statements per task, hosts/s, channel RSS, CPU seconds, the latency of a one-host
 // `wait` command issued while the big task is in flight, and an idle real agent's footprint
 // next to a bare node WebSocket client with the same heartbeat.
 // Usage: npm run bench:fanout [-- --agents 10000 --rounds 5 --footprint-seconds 60]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { WebSocketServer } from 'ws';
+import { loadConfig } from '../core/index.js';
 import { migrate, openDatabase } from '../db/index.js';
 import { createScratchPostgres } from '../test/helpers/db.js';
 import { build } from 'esbuild';
@@ -38,19 +43,35 @@ const FOOTPRINT_S = Number(values['footprint-seconds']);
 const SKIP = new Set(values.skip!.split(',').filter(Boolean));
 const TOKEN = 'bench-enrolment-token-0123456789';
 const CREDENTIAL = 'sim-credential';
-const HEARTBEAT_MS = 30_000;
+/** The agents' real default heartbeat (AGENT_HEARTBEAT_MS unset), handed out by the proxy and used by the footprint baseline. */
+const HEARTBEAT_MS = loadConfig({ env: {} }).AGENT_HEARTBEAT_MS;
+/** The footprint is measured from this long after both processes started (see footprint()). */
+const SETTLE_MS = 15_000;
 const CLI_BUNDLE = join(ROOT, 'dist/starling-cli.mjs');
 
 /** Bundle the CLI like a deployment would (our code in one file, node_modules beside it): no TypeScript loader at run time. */
 async function buildCli(): Promise<void> {
   await build({ entryPoints: [join(ROOT, 'cli/main.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', outfile: CLI_BUNDLE, logLevel: 'warning' });
-  // Files the code finds next to itself (import.meta.url): the migrations.
-  cpSync(join(ROOT, 'db/migrations'), join(ROOT, 'dist/migrations'), { recursive: true });
+  // Files the code reads next to itself (`new URL('./x', import.meta.url)`: migrations, SQL, Lua)
+  // must sit next to the bundle: copy every such file or folder a component names.
+  const assetRe = /new URL\('\.\/([^']+)', import\.meta\.url\)/g;
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? (['node_modules', 'dist', 'test', 'bench', '.git'].includes(e.name) ? [] : walk(join(dir, e.name)))
+        : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [join(dir, e.name)] : []);
+  for (const file of walk(ROOT)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(assetRe)) {
+      const src = join(dirname(file), m[1]!);
+      if (existsSync(src)) cpSync(src, join(ROOT, 'dist', m[1]!), { recursive: true });
+    }
+  }
 }
 
 /** Start `starling <args>` from the bundle. */
 function startStarling(args: string[], env: Record<string, string>): StarlingProcess {
-  const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
+  // BENCH_PROFILE=DIR: each process writes a CPU profile there when it stops (SIGTERM at the end).
+  const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+  const child = spawn(process.execPath, [...prof, CLI_BUNDLE, ...args], {
     cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, STARLING_CLI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   return wrapChild(child);
@@ -60,6 +81,23 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]! : NaN);
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** CPU seconds of every process whose command name is `comm` (e.g. all Postgres backends; includes other users' work). */
+function cpuSecondsOf(comm: string): number {
+  let total = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
 
 function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -76,8 +114,9 @@ function seedStatements(n: number): string[] {
   ];
 }
 
-function startSim(url: string, count: number): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/agent-sim-cli.ts'), '--url', url, '--count', String(count), '--credential', CREDENTIAL], {
+function startSim(url: string, count: number, first = 0): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
+  const args = ['--url', url, '--count', String(count), '--first', String(first), '--credential', CREDENTIAL];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/agent-sim-cli.ts'), ...args], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -93,6 +132,28 @@ function startSim(url: string, count: number): Promise<{ child: ChildProcess; re
     });
     child.once('exit', (c) => reject(new Error(`simulator exited (${c})`)));
   });
+}
+
+/**
+ * Where the time of one task went (BENCH_VERBOSE), in ms after the task's creation: when its
+ * insert ended (first DISPATCHED event), when the agents received the runs (started_at, p50/p99/max)
+ * and when the results were committed (finished_at).
+ */
+async function timeline(client: postgres.Sql, taskId: string): Promise<string> {
+  const [r] = await client`
+    with t as (select created_at from tasks where id = ${taskId}),
+    ms as (
+      select extract(epoch from (r.started_at - t.created_at)) * 1000 as started, extract(epoch from (r.finished_at - t.created_at)) * 1000 as finished
+      from task_runs r, t where r.task_id = ${taskId}
+    )
+    select
+      (select round(extract(epoch from (min(e.at) - (select created_at from t))) * 1000) from task_events e where e.task_id = ${taskId} and e.state = 'DISPATCHED') as inserted,
+      round(percentile_cont(0.01) within group (order by started)) as s1, round(percentile_cont(0.5) within group (order by started)) as s50,
+      round(max(started)) as smax,
+      round(percentile_cont(0.01) within group (order by finished)) as f1, round(percentile_cont(0.5) within group (order by finished)) as f50,
+      round(max(finished)) as fmax
+    from ms`;
+  return `inserted +${r!.inserted}; agents got runs +${r!.s1}..p50 +${r!.s50}..max +${r!.smax}; committed +${r!.f1}..p50 +${r!.f50}..max +${r!.fmax}`;
 }
 
 async function statements(url: string): Promise<number> {
@@ -134,13 +195,17 @@ function probeLoop(url: string, key: string): { stop(): Promise<number[]> } {
 interface Round { ms: number; statements: number; proxyCpu: number; channelCpu: number; probes: number[] }
 
 /** Run the rounds: round 0 without probes (clean statement count), then with probes. */
-async function rounds(url: string, key: string, done: (taskId: string) => Promise<boolean>, pids: { proxy: number; channel: number | null }): Promise<Round[]> {
+async function rounds(
+  url: string, key: string, done: (taskId: string) => Promise<boolean>, pids: { proxy: number; channel: number | null; sim?: number },
+  timeline?: (taskId: string) => Promise<string>, pgCpu: () => Promise<number> = async () => cpuSecondsOf('postgres'),
+): Promise<Round[]> {
   const targets = Array.from({ length: N }, (_, i) => `sim-host-${i}`);
   const out: Round[] = [];
   for (let i = 0; i < ROUNDS + 1; i++) {
     const s0 = await statements(url);
     const p0 = cpuSeconds(pids.proxy);
     const c0 = pids.channel ? cpuSeconds(pids.channel) : 0;
+    const others0 = timeline ? { pg: await pgCpu(), redis: cpuSecondsOf('redis-server'), sim: pids.sim ? cpuSeconds(pids.sim) : 0 } : null;
     const probe = i > 0 ? probeLoop(url, key) : null;
     const t0 = performance.now();
     const task = await post(url, key, { targets, command: 'true', timeoutMs: 120_000 });
@@ -153,6 +218,11 @@ async function rounds(url: string, key: string, done: (taskId: string) => Promis
       channelCpu: pids.channel ? cpuSeconds(pids.channel) - c0 : 0, probes,
     });
     console.error(`  round ${i}: ${Math.round(ms)} ms (POST answered after ${Math.round(postMs)} ms), ${out.at(-1)!.statements} statements, ${probes.length} probes`);
+    if (timeline && others0) {
+      const cpu = `CPU s: proxy ${r3(out.at(-1)!.proxyCpu)}, channel ${r3(out.at(-1)!.channelCpu)}, postgres ${r3((await pgCpu()) - others0.pg)}, ` +
+        `redis ${r3(cpuSecondsOf('redis-server') - others0.redis)}, sim ${pids.sim ? r3(cpuSeconds(pids.sim) - others0.sim) : '-'}`;
+      console.error(`    ${await timeline(task.id)}\n    ${cpu}`);
+    }
     await new Promise((r) => setTimeout(r, 1500)); // let the sweeper and heartbeats settle
   }
   return out;
@@ -197,9 +267,10 @@ async function production(): Promise<{ row: ReturnType<typeof summarise>; url: s
   const channel = startStarling(['channel', '--idc', 'default', '--id', 'bench-ch', '--port', String(chPort), '--host', '127.0.0.1'], env);
   procs.push(channel);
   await channel.waitForRecord((r) => r.msg === 'channel listening', 60_000);
+  if (process.env.BENCH_DROP_FKS) for (const c of ['task_events_run_id_task_runs_id_fk', 'task_runs_host_id_hosts_id_fk', 'task_runs_agent_id_agents_id_fk', 'task_runs_task_id_tasks_id_fk']) await client.unsafe(`alter table ${c.startsWith('task_events') ? 'task_events' : 'task_runs'} drop constraint ${c}`); // EXPERIMENT
   const chIdleRss = await rssMiB(channel.child.pid!);
   const t0 = performance.now();
-  const sim = await startSim(`ws://127.0.0.1:${chPort}/`, N + 1);
+  const [sim, probeSim] = await Promise.all([startSim(`ws://127.0.0.1:${chPort}/`, N), startSim(`ws://127.0.0.1:${chPort}/`, 1, N)]);
   for (;;) {
     const [row] = await client`select count(*)::int as n from agents where state = 'online'`;
     if (row!.n >= N + 1) break;
@@ -208,10 +279,17 @@ async function production(): Promise<{ row: ReturnType<typeof summarise>; url: s
   const connectMs = performance.now() - t0;
   const chRss = await rssMiB(channel.child.pid!);
   console.error(`production: ${N + 1} agents online in ${Math.round(connectMs)} ms; channel RSS ${chIdleRss} → ${chRss} MiB`);
+  // Polled every 10 ms: `exists` stops at the first open run (~0.4 ms), where a count of the open
+  // runs reads the whole index range every time (~3 ms) and would load Postgres during the round.
   const rs = await rounds(url, key, async (id) => {
-    const [row] = await client`select count(*)::int as n from task_runs where task_id = ${id} and state in ('RECEIVED', 'DISPATCHED', 'RUNNING')`;
-    return row!.n === 0;
-  }, { proxy: proxy.child.pid!, channel: channel.child.pid! });
+    const [row] = await client`select exists (select 1 from task_runs where task_id = ${id} and state in ('RECEIVED', 'DISPATCHED', 'RUNNING')) as open`;
+    return !row!.open;
+  }, { proxy: proxy.child.pid!, channel: channel.child.pid!, sim: sim.child.pid! }, process.env.BENCH_VERBOSE ? (id) => timeline(client, id) : undefined,
+  // The backends serving this benchmark's database only (other users' tests share the server).
+  async () => {
+    const backends = await client`select pid from pg_stat_activity where datname = current_database()`;
+    return backends.reduce((n, b) => n + (() => { try { return cpuSeconds(b.pid as number); } catch { return 0; } })(), 0);
+  });
   for (const r of proxy.records.filter((x) => String(x.msg).startsWith('large task') || String(x.msg).startsWith('applied a large'))) {
     if (process.env.BENCH_VERBOSE) console.error(`  proxy: ${r.msg} ${JSON.stringify({ ...r, level: undefined, time: undefined, pid: undefined, hostname: undefined, name: undefined, msg: undefined })}`);
   }
@@ -222,7 +300,8 @@ async function production(): Promise<{ row: ReturnType<typeof summarise>; url: s
     url,
     async stop() {
       sim.child.kill('SIGKILL');
-      for (const p of procs.reverse()) await p.stop('SIGKILL');
+      probeSim.child.kill('SIGKILL');
+      for (const p of procs.reverse()) await p.stop(process.env.BENCH_PROFILE ? 'SIGTERM' : 'SIGKILL');
       await client.end();
       await pg.drop();
       const r = testRedis();
@@ -250,7 +329,7 @@ async function embedded(): Promise<ReturnType<typeof summarise>> {
   try {
     await server.waitForRecord((r) => r.msg === 'starling server listening', 120_000);
     const t0 = performance.now();
-    const sim = await startSim(`ws://127.0.0.1:${chPort}/`, N + 1);
+    const [sim, probeSim] = await Promise.all([startSim(`ws://127.0.0.1:${chPort}/`, N), startSim(`ws://127.0.0.1:${chPort}/`, 1, N)]);
     try {
       // Online once a task on every host finds none offline.
       for (;;) {
@@ -268,6 +347,7 @@ async function embedded(): Promise<ReturnType<typeof summarise>> {
       return summarise('embedded (starling server, PGlite, in-process)', rs, `${rss} (whole server)`, connectMs);
     } finally {
       sim.child.kill('SIGKILL');
+      probeSim.child.kill('SIGKILL');
     }
   } finally {
     await server.stop('SIGKILL');
@@ -278,7 +358,7 @@ async function embedded(): Promise<ReturnType<typeof summarise>> {
 /** One idle real agent (the deployable bundle) vs a bare node process holding one WebSocket with the same heartbeat. */
 async function footprint(proxyUrl: string): Promise<Array<Record<string, string | number>>> {
   const bundle = join(ROOT, 'dist/starling-agent.mjs');
-  if (!existsSync(bundle)) await runNpm(['run', '--silent', 'build:agent']);
+  await runNpm(['run', '--silent', 'build:agent']); // always the current code
   const stateDir = mkdtempSync(join(tmpdir(), 'starling-bench-agent-'));
   const agent = spawn(process.execPath, [bundle, '--server', proxyUrl, '--state-dir', stateDir], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, AGENT_ENROLMENT_TOKEN: TOKEN, LOG_LEVEL: 'warn' }, stdio: 'ignore',
@@ -298,14 +378,27 @@ async function footprint(proxyUrl: string): Promise<Array<Record<string, string 
       }, ${HEARTBEAT_MS});
     });`;
   const baseline = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 5000)); // both settled (agent registered and connected)
+  // Both settled: registered and connected, and past V8's one-off compaction of a fresh heap
+  // (the memory reducer runs ~8-10 s after a process goes idle, for both processes alike):
+  // what follows is the steady idle cost.
   const procs = { agent: agent.pid!, baseline: baseline.pid! };
-  const cpu0 = { agent: cpuSeconds(procs.agent), baseline: cpuSeconds(procs.baseline) };
+  const cpuNow = () => ({ agent: cpuSeconds(procs.agent), baseline: cpuSeconds(procs.baseline) });
+  // Also shown: the same length of time from 5 s after start, which includes those GCs.
+  const EARLY_MS = 5000;
+  await new Promise((r) => setTimeout(r, EARLY_MS));
+  const early0 = cpuNow();
+  await new Promise((r) => setTimeout(r, SETTLE_MS - EARLY_MS));
+  const cpu0 = cpuNow();
+  let early: { agent: number; baseline: number } | undefined;
   const rss = { agent: [] as number[], baseline: [] as number[] };
   const start = performance.now();
   while (performance.now() - start < FOOTPRINT_S * 1000) {
     rss.agent.push(await rssMiB(procs.agent));
     rss.baseline.push(await rssMiB(procs.baseline));
+    if (!early && performance.now() - start >= FOOTPRINT_S * 1000 - (SETTLE_MS - EARLY_MS)) {
+      const c = cpuNow();
+      early = { agent: c.agent - early0.agent, baseline: c.baseline - early0.baseline };
+    }
     await new Promise((r) => setTimeout(r, 2000));
   }
   const secs = (performance.now() - start) / 1000;
@@ -317,8 +410,14 @@ async function footprint(proxyUrl: string): Promise<Array<Record<string, string 
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const ratio = avg(rss.agent) / avg(rss.baseline);
   return [
-    { process: 'starling agent (bundle), idle', 'RSS avg MiB': r1(avg(rss.agent)), 'RSS max MiB': r1(Math.max(...rss.agent)), 'CPU %': r3((cpu.agent / secs) * 100), seconds: Math.round(secs), 'RSS vs baseline': `${ratio.toFixed(2)}× (target ≤ 1.15×)` },
-    { process: 'bare node + one WebSocket', 'RSS avg MiB': r1(avg(rss.baseline)), 'RSS max MiB': r1(Math.max(...rss.baseline)), 'CPU %': r3((cpu.baseline / secs) * 100), seconds: Math.round(secs), 'RSS vs baseline': '1.00×' },
+    {
+      process: 'starling agent (bundle), idle', 'RSS avg MiB': r1(avg(rss.agent)), 'RSS max MiB': r1(Math.max(...rss.agent)), 'CPU %': r3((cpu.agent / secs) * 100),
+      'CPU % from 5 s (start-up GCs)': early ? r3((early.agent / secs) * 100) : '-', seconds: Math.round(secs), 'RSS vs baseline': `${ratio.toFixed(2)}× (target ≤ 1.15×)`,
+    },
+    {
+      process: 'bare node + one WebSocket', 'RSS avg MiB': r1(avg(rss.baseline)), 'RSS max MiB': r1(Math.max(...rss.baseline)), 'CPU %': r3((cpu.baseline / secs) * 100),
+      'CPU % from 5 s (start-up GCs)': early ? r3((early.baseline / secs) * 100) : '-', seconds: Math.round(secs), 'RSS vs baseline': '1.00×',
+    },
   ];
 }
 
@@ -345,5 +444,7 @@ if (!SKIP.has('production')) {
 }
 if (!SKIP.has('embedded')) rows.push(await embedded());
 printTable(`Fan-out of one task to ${N} hosts (targets: ≤ 2000 ms median, channel RSS ≤ 200 MB, wait p99 ≤ 50 ms)`, rows);
-if (foot.length) printTable(`Idle agent footprint over ${FOOTPRINT_S} s (targets: RSS ≤ 1.15× baseline, CPU ≤ 0.1 %)`, foot);
+if (foot.length) {
+  printTable(`Idle agent footprint over ${FOOTPRINT_S} s from ${SETTLE_MS / 1000} s after start, heartbeat ${HEARTBEAT_MS} ms (targets: RSS ≤ 1.15× baseline, CPU ≤ 0.1 %)`, foot);
+}
 process.exit(0);

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { onceClose, StarlingError, systemClock, type Clock, type Logger } from '../core/index.js';
@@ -8,7 +9,8 @@ import {
 } from '../protocol/index.js';
 import type { AgentAuthenticator } from './agent-authenticator.js';
 import { Outbox } from './outbox.js';
-import type { Transport, TransportConsumer } from './transport/index.js';
+import { ResultAckQueue } from './result-acks.js';
+import type { Lane, Transport, TransportConsumer } from './transport/index.js';
 
 /** Options of {@link startChannel}. */
 export interface ChannelOptions {
@@ -36,6 +38,14 @@ export interface ChannelOptions {
   flushMs?: number;
   /** How often `channel.status` is sent and capacity is enforced, ms; default 5000. */
   statusIntervalMs?: number;
+  /** Bulk dispatches forwarded per turn of the event loop before yielding to other work (the interactive lane); default 200. */
+  bulkSlice?: number;
+  /**
+   * Result acks of the bulk lane are held this long and coalesced per agent, longer while
+   * bulk dispatches are still being forwarded (5 s at most), see `ResultAckQueue`; default 500.
+   * Interactive ones go at once, and all of them with 0.
+   */
+  resultAckDelayMs?: number;
   log?: Logger;
   clock?: Clock;
 }
@@ -87,8 +97,15 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const statusIntervalMs = options.statusIntervalMs ?? 5000;
   const startedAt = clock.now();
+  const bulkSlice = options.bulkSlice ?? 200;
+  const resultAckDelayMs = options.resultAckDelayMs ?? 500;
   const agents = new Map<string, Conn>();
   const pendingConns = new Set<Conn>();
+  // Runs that came in the interactive lane (until their result, or their deadline): their
+  // acks and results go back in that lane. Small: interactive tasks are small.
+  const interactiveRuns = new Map<string, number>();
+  const laneOf = (runId: string): Lane => (interactiveRuns.has(runId) ? 'interactive' : 'bulk');
+  let lastBulkAt = 0;
   const outbox = new Outbox({ transport, channelId, flushMs: options.flushMs ?? 20, ...(log && { log }) });
   let closing = false;
 
@@ -99,7 +116,7 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
       if (req.url.endsWith('gc=1') && gc) gc();
       res.writeHead(200, { 'content-type': 'application/json' });
       const m = process.memoryUsage();
-      res.end(JSON.stringify({ channelId, connections: agents.size, capacity, memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers } }));
+      res.end(JSON.stringify({ channelId, connections: agents.size, capacity, memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers }}));
       return;
     }
     res.writeHead(426, { 'content-type': 'text/plain' });
@@ -126,6 +143,14 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
     send(conn, errorFrameFor(err));
     conn.ws.close(closeCode, err.code);
   };
+
+  const deliverAcks = (agentId: string, runIds: string[]) => {
+    const conn = agents.get(agentId);
+    if (conn) send(conn, { type: 'result.ack', v: PROTOCOL_VERSION, runIds });
+  };
+  const resultAcks = new ResultAckQueue({
+    deliver: deliverAcks, busy: () => clock.now() - lastBulkAt < 100, delayMs: resultAckDelayMs,
+  });
 
   const status = (up: boolean) =>
     outbox.push({
@@ -199,12 +224,15 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
         outbox.heartbeat(agentId, frame.at, frame.health, frame.metrics);
         return;
       case 'run.ack':
-        outbox.push({ type: 'run.ack', v: PROTOCOL_VERSION, channelId, agentId, runId: frame.runId, duplicate: frame.duplicate, at: frame.at || now });
+        outbox.push({ type: 'run.ack', v: PROTOCOL_VERSION, channelId, agentId, runId: frame.runId, duplicate: frame.duplicate, at: frame.at || now }, laneOf(frame.runId));
         return;
-      case 'run.result':
+      case 'run.result': {
         if (conn.inflight > 0) conn.inflight--;
-        outbox.push({ type: 'run.result', v: PROTOCOL_VERSION, channelId, agentId, result: frame });
+        const lane = laneOf(frame.runId);
+        interactiveRuns.delete(frame.runId);
+        outbox.push({ type: 'run.result', v: PROTOCOL_VERSION, channelId, agentId, result: frame }, lane);
         return;
+      }
       case 'error':
         log?.info({ agentId, code: frame.error.code, runId: frame.runId }, 'agent reported an error');
         return;
@@ -243,6 +271,7 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
     for (const conn of agents.values()) {
       if (now - conn.lastSeen > 3 * heartbeatMs) conn.ws.terminate();
     }
+    for (const [runId, until] of interactiveRuns) if (until < now) interactiveRuns.delete(runId);
   }, Math.min(1000, helloTimeoutMs));
   sweep.unref();
 
@@ -252,28 +281,49 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
   }, statusIntervalMs);
   statusTimer.unref();
 
-  function onDispatches(messages: ProxyToChannel[]): Promise<void> {
-    for (const m of messages) {
-      if (m.type === 'run.dispatch') {
-        const conn = agents.get(m.frame.agentId);
-        if (conn && conn.ws.readyState === conn.ws.OPEN) {
-          conn.inflight++;
-          conn.ws.send(encodeFrame(m.frame));
-        } else {
-          const err = new StarlingError('CHANNEL-ENV-AGENT_OFFLINE', { agentId: m.frame.agentId, channelId });
-          outbox.push({
-            type: 'run.undeliverable', v: PROTOCOL_VERSION, channelId, agentId: m.frame.agentId, runId: m.frame.runId,
-            error: { code: err.code, message: err.message }, at: clock.now(),
-          });
-        }
-      } else if (m.type === 'result.ack') {
-        const conn = agents.get(m.agentId);
-        if (conn) send(conn, { type: 'result.ack', v: PROTOCOL_VERSION, runIds: m.runIds });
-      } else if (m.type === 'channel.shed') {
-        shed(m.shed, m.withinMs);
+  /** Hand one signed run (an object, or its encoded text) to its agent, or report it undeliverable. */
+  function forward(agentId: string, runId: string, deadline: number, text: () => string, lane: Lane): void {
+    const conn = agents.get(agentId);
+    if (conn && conn.ws.readyState === conn.ws.OPEN) {
+      if (lane === 'interactive') {
+        // Bounded: a flood of interactive runs without results forgets the oldest (they only lose priority).
+        if (interactiveRuns.size >= 100_000) interactiveRuns.delete(interactiveRuns.keys().next().value!);
+        interactiveRuns.set(runId, deadline + 60_000);
       }
+      conn.inflight++;
+      conn.ws.send(text());
+    } else {
+      const err = new StarlingError('CHANNEL-ENV-AGENT_OFFLINE', { agentId, channelId });
+      outbox.push({
+        type: 'run.undeliverable', v: PROTOCOL_VERSION, channelId, agentId, runId, error: { code: err.code, message: err.message }, at: clock.now(),
+      }, lane);
     }
-    return Promise.resolve();
+  }
+
+  function onDispatch(m: ProxyToChannel, lane: Lane): void {
+    if (m.type === 'run.dispatch.encoded') {
+      forward(m.agentId, m.runId, m.deadline, () => m.frame, lane);
+    } else if (m.type === 'run.dispatch') {
+      forward(m.frame.agentId, m.frame.runId, m.frame.deadline, () => encodeFrame(m.frame), lane);
+    } else if (m.type === 'result.ack') {
+      if (lane === 'interactive' || resultAckDelayMs === 0) deliverAcks(m.agentId, m.runIds);
+      else resultAcks.push(m.agentId, m.runIds);
+    } else if (m.type === 'channel.shed') {
+      shed(m.shed, m.withinMs);
+    }
+  }
+
+  // The bulk lane is forwarded in slices, yielding between them, so that an interactive
+  // delivery (read by its own loop) is forwarded within one slice's time.
+  async function onDispatches(messages: ProxyToChannel[], lane: Lane): Promise<void> {
+    if (lane === 'bulk') lastBulkAt = clock.now();
+    for (let i = 0; i < messages.length; i++) {
+      if (lane === 'bulk' && i > 0 && i % bulkSlice === 0) {
+        await yieldToLoop();
+        lastBulkAt = clock.now();
+      }
+      onDispatch(messages[i]!, lane);
+    }
   }
 
   outbox.markReset();
@@ -297,6 +347,8 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
       clearInterval(sweep);
       clearInterval(statusTimer);
       await consumer.close();
+      await resultAcks.flush(); // before the agents go: they would only re-send those results
+      resultAcks.close();
       const now = clock.now();
       for (const [agentId, conn] of agents) {
         outbox.route(agentId, { online: false, since: now });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { runDispatchFrame, runResultFrame } from './agent-frames.js';
-import { agentHealth, epochMs, errorPayload, hostMetrics, idString, versionField } from './common.js';
+import { agentHealth, DEFAULT_MAX_FRAME_BYTES, epochMs, errorPayload, hostMetrics, idString, versionField } from './common.js';
 
 // ---------- proxy → channel (one stream per channel) ----------
 
@@ -11,6 +11,23 @@ export const dispatchMessage = z.object({
   frame: runDispatchFrame,
 });
 export type DispatchMessage = z.infer<typeof dispatchMessage>;
+
+/**
+ * A signed run for `agentId`, already encoded: `frame` is the JSON text of its `RunDispatchFrame`,
+ * forwarded to the agent byte for byte (the agent parses, size-checks and verifies it). The
+ * proxy encodes each frame once; the channel then neither decodes, validates nor re-encodes
+ * the frame (at 10,000 runs that was most of its work). `runId` and `deadline` copy the frame's
+ * (the channel reports the run undeliverable, and remembers its lane, by them).
+ */
+export const encodedDispatchMessage = z.object({
+  type: z.literal('run.dispatch.encoded'),
+  v: versionField,
+  agentId: idString,
+  runId: idString,
+  deadline: epochMs,
+  frame: z.string().min(2).max(DEFAULT_MAX_FRAME_BYTES),
+});
+export type EncodedDispatchMessage = z.infer<typeof encodedDispatchMessage>;
 
 /** The proxy committed these results: forward `result.ack` to the agent. */
 export const resultAckMessage = z.object({
@@ -31,7 +48,7 @@ export const shedMessage = z.object({
 export type ShedMessage = z.infer<typeof shedMessage>;
 
 /** Everything the proxy sends to a channel. */
-export const proxyToChannel = z.discriminatedUnion('type', [dispatchMessage, resultAckMessage, shedMessage]);
+export const proxyToChannel = z.discriminatedUnion('type', [dispatchMessage, resultAckMessage, shedMessage, encodedDispatchMessage]);
 export type ProxyToChannel = z.infer<typeof proxyToChannel>;
 
 // ---------- channel → proxy (one results stream) ----------
@@ -90,13 +107,18 @@ export const runAckedMessage = z.object({
 });
 export type RunAckedMessage = z.infer<typeof runAckedMessage>;
 
-/** A run's result from the agent; answer with `result.ack` once committed. */
+/**
+ * A run's result from the agent; answer with `result.ack` once committed. `ackedAt` is set when
+ * the agent's `run.ack` (not a duplicate) arrived in the same batch window as the result: the
+ * channel then sends no separate `run.ack` message, and this one stands for both.
+ */
 export const runResultMessage = z.object({
   type: z.literal('run.result'),
   v: versionField,
   channelId: idString,
   agentId: idString,
   result: runResultFrame,
+  ackedAt: epochMs.optional(),
 });
 export type RunResultMessage = z.infer<typeof runResultMessage>;
 

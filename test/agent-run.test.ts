@@ -44,7 +44,8 @@ describe('agent: runs', () => {
     expect(r1).toMatchObject({ outcome: 'SUCCEEDED', exitCode: 0, signal: null, stdout: `hello from ${dir}\n`, stderr: 'oops\n', error: null });
     expect(r1.durationMs).toBeGreaterThanOrEqual(0);
     expect(await result(argv.runId)).toMatchObject({ outcome: 'SUCCEEDED', stdout: 'a b $HOME\n' });
-    expect(proxy.messages.some((m) => m.type === 'run.ack' && m.runId === sh.runId && !m.duplicate)).toBe(true);
+    // Acked at once: on its own, or folded into the result when the command ended within the channel's flush window.
+    expect(proxy.messages.some((m) => (m.type === 'run.ack' && m.runId === sh.runId && !m.duplicate) || (m.type === 'run.result' && m.result.runId === sh.runId && m.ackedAt))).toBe(true);
   });
 
   it('reports exit codes, signals, timeouts, spawn failures and truncated output with their own codes', async () => {
@@ -91,6 +92,20 @@ describe('agent: runs', () => {
     await proxy.send(d);
     await waitFor(() => proxy.messages.some((m) => m.type === 'run.ack' && m.runId === d.runId && m.duplicate), { what: 'duplicate ack' });
     expect(readFileSync(marker, 'utf8')).toBe('run\n');
+  });
+
+  it('re-sends an unacknowledged result while connected, and stops once it is acknowledged', async () => {
+    const { proxy, agentId } = await setup({ proxy: { ackResults: false }, agent: { resultResendMs: 300 } });
+    const d = await proxy.dispatch(agentId, { command: 'echo once' });
+    await waitFor(() => proxy.results(d.runId).length >= 3, { what: 'result re-sent while unacknowledged', timeoutMs: 10_000 });
+    proxy.ackResults = true;
+    const acked = await waitFor(() => {
+      const n = proxy.results(d.runId).length;
+      return n >= 4 && n; // the next re-send is answered with result.ack
+    }, { what: 'a re-send answered with an ack', timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 1200)); // four re-send periods
+    expect(proxy.results(d.runId).length).toBeLessThanOrEqual(acked + 1);
+    expect(new Set(proxy.results(d.runId).map((r) => JSON.stringify(r))).size).toBe(1); // the same journaled result every time
   });
 
   it('runs a batch-signed dispatch (one signature per task) and refuses one whose proof was altered', async () => {

@@ -15,6 +15,7 @@ const key = generateSigningKey();
 /** Credentials are `secret-<agentId>`; the verifier counts its calls (batched). */
 function authenticator(): AgentAuthenticator & { batches: number } {
   const a = createBatchingAuthenticator({
+    windowMs: 50, // wide enough that agents connecting together still batch on a loaded machine
     verifyMany: async (creds) => {
       a.batches++;
       return creds.map((c) => c.credential === `secret-${c.agentId}`);
@@ -55,8 +56,10 @@ describe.each(transports)('channel over the $name transport', ({ make }) => {
   async function setup(opts: { capacity?: number; agents?: number } = {}) {
     const transport = make();
     const toProxy: ChannelToProxy[] = [];
-    const consumer = transport.consumeProxy(async (ms) => {
+    const lanes = new Map<ChannelToProxy, string>();
+    const consumer = transport.consumeProxy(async (ms, lane) => {
       toProxy.push(...ms);
+      for (const m of ms) lanes.set(m, lane);
     });
     const auth = authenticator();
     const channel: RunningChannel = await startChannel({
@@ -70,7 +73,7 @@ describe.each(transports)('channel over the $name transport', ({ make }) => {
       await consumer.close();
       await transport.close();
     });
-    return { transport, toProxy, channel, sim, auth };
+    return { transport, toProxy, lanes, channel, sim, auth };
   }
 
   it('authenticates agents in batches and reports them online, once, in a reset batch', async () => {
@@ -96,10 +99,11 @@ describe.each(transports)('channel over the $name transport', ({ make }) => {
       { type: 'run.dispatch', v: PROTOCOL_VERSION, frame: lost },
     ]);
     await waitFor(() => toProxy.some((m) => m.type === 'run.result' && m.result.runId === d.runId), { what: 'result relayed' });
-    const ack = toProxy.find((m) => m.type === 'run.ack');
-    expect(ack).toMatchObject({ agentId: 'agent-1', runId: d.runId, channelId: channel.channelId });
     const result = toProxy.find((m) => m.type === 'run.result');
-    expect(result).toMatchObject({ agentId: 'agent-1', result: { outcome: 'SUCCEEDED', stdout: 'ok\n' } });
+    expect(result).toMatchObject({ agentId: 'agent-1', channelId: channel.channelId, result: { runId: d.runId, outcome: 'SUCCEEDED', stdout: 'ok\n' } });
+    // The simulated agent acks and answers at once: the ack travels folded into the result.
+    expect(result?.type === 'run.result' && result.ackedAt).toBeGreaterThan(0);
+    expect(toProxy.some((m) => m.type === 'run.ack')).toBe(false);
     const undeliverable = await waitFor(() => toProxy.find((m) => m.type === 'run.undeliverable'));
     expect(undeliverable).toMatchObject({ runId: lost.runId, error: { code: 'CHANNEL-ENV-AGENT_OFFLINE' } });
     // The dispatch reached the agent byte-for-byte (its signature still verifies there).
@@ -107,6 +111,51 @@ describe.each(transports)('channel over the $name transport', ({ make }) => {
 
     await transport.sendToChannel(channel.channelId, [{ type: 'result.ack', v: PROTOCOL_VERSION, agentId: 'agent-1', runIds: [d.runId] }]);
     await waitFor(() => sim.received.get('agent-1')?.some((f) => f.type === 'result.ack' && f.runIds[0] === d.runId));
+  });
+
+  it('relays an ack on its own when the result does not follow within the window', async () => {
+    const transport = make();
+    const toProxy: ChannelToProxy[] = [];
+    const consumer = transport.consumeProxy(async (ms) => {
+      toProxy.push(...ms);
+    });
+    const channel = await startChannel({ channelId: `ch-${Math.random().toString(36).slice(2)}`, idc: 'test', transport, authenticator: authenticator(), flushMs: 5 });
+    const sim = await startAgentSim({ url: channel.url, agents: ids(1), answer: (f) => (f.command === 'slow' ? null : {}) });
+    cleanup.push(async () => {
+      await sim.close();
+      await channel.close();
+      await consumer.close();
+      await transport.close();
+    });
+    const d = makeDispatch(key, { agentId: 'agent-0', command: 'slow' });
+    await transport.sendToChannel(channel.channelId, [{ type: 'run.dispatch', v: PROTOCOL_VERSION, frame: d }]);
+    const ack = await waitFor(() => toProxy.find((m) => m.type === 'run.ack'), { what: 'lone ack' });
+    expect(ack).toMatchObject({ agentId: 'agent-0', runId: d.runId, channelId: channel.channelId, duplicate: false });
+  });
+
+  it('answers in the lane a run came in: acks, results and undeliverables of interactive runs skip the bulk batch', async () => {
+    const { transport, toProxy, lanes, channel } = await setup({ agents: 2 });
+    const quick = makeDispatch(key, { agentId: 'agent-0' });
+    const lost = makeDispatch(key, { agentId: 'nobody' });
+    const slow = makeDispatch(key, { agentId: 'agent-1' });
+    await transport.sendToChannel(channel.channelId, [{ type: 'run.dispatch', v: PROTOCOL_VERSION, frame: slow }], 'bulk');
+    await transport.sendToChannel(channel.channelId, [
+      { type: 'run.dispatch', v: PROTOCOL_VERSION, frame: quick }, { type: 'run.dispatch', v: PROTOCOL_VERSION, frame: lost },
+    ], 'interactive');
+    const runOf = (m: ChannelToProxy) => (m.type === 'run.result' ? m.result.runId : m.type === 'run.ack' || m.type === 'run.undeliverable' ? m.runId : null);
+    await waitFor(() => toProxy.filter((m) => m.type === 'run.result' || m.type === 'run.undeliverable').length === 3, { what: 'two results, one undeliverable' });
+    const laneOf = (runId: string) => [...new Set(toProxy.filter((m) => runOf(m) === runId).map((m) => lanes.get(m)))];
+    expect(laneOf(quick.runId)).toEqual(['interactive']);
+    expect(laneOf(lost.runId)).toEqual(['interactive']);
+    expect(laneOf(slow.runId)).toEqual(['bulk']);
+    // Status and routing travel in the bulk lane; an agent that connected moments ago has its
+    // routing change echoed in front of its interactive messages (they may overtake the bulk
+    // lane, and the proxy must know the agent is online before the result ends its task).
+    expect(toProxy.filter((m) => m.type === 'channel.status').every((m) => lanes.get(m) === 'bulk')).toBe(true);
+    const echoed = toProxy.filter((m) => m.type === 'route.changes' && lanes.get(m) === 'interactive');
+    expect(echoed.flatMap((m) => (m.type === 'route.changes' ? m.online.map((o) => o.agentId) : []))).toContain('agent-0');
+    expect(echoed.every((m) => m.type === 'route.changes' && !m.reset && !m.online.some((o) => o.agentId === 'agent-1'))).toBe(true);
+    expect(toProxy.some((m) => m.type === 'route.changes' && lanes.get(m) === 'bulk' && m.online.some((o) => o.agentId === 'agent-0'))).toBe(true);
   });
 
   it('answers bad frames with catalogued errors and keeps the connection; heartbeats are coalesced', async () => {

@@ -153,6 +153,53 @@ describe.each(backends)('transport behaviour: $name', (backend) => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
+  it('lanes: an interactive delivery is handled while a bulk delivery is still pending; each lane keeps its order', async () => {
+    const proxy = env.open();
+    const channel = env.open();
+    const id = `ch-lanes-${Math.random()}`;
+    const got: Array<{ lane: string; agentId: string }> = [];
+    let releaseBulk!: () => void;
+    const bulkHeld = new Promise<void>((r) => (releaseBulk = r));
+    let bulkCalls = 0;
+    const c = channel.consumeChannel(id, async (ms, lane) => {
+      for (const m of ms) if (m.type === 'result.ack') got.push({ lane, agentId: m.agentId });
+      if (lane === 'bulk' && bulkCalls++ === 0) await bulkHeld; // a long bulk delivery (a 10,000-run chunk)
+    });
+    closers.push(() => c.close());
+    await proxy.sendToChannel(id, [ack(0), ack(1)]); // no lane: bulk
+    await waitFor(() => got.length === 2, { what: 'the bulk delivery started' });
+    await proxy.sendToChannel(id, [ack(2)], 'bulk');
+    await proxy.sendToChannel(id, [ack(10)], 'interactive');
+    await proxy.sendToChannel(id, [ack(11)], 'interactive');
+    await waitFor(() => got.filter((g) => g.lane === 'interactive').length === 2, { what: 'interactive delivered past the held bulk delivery' });
+    expect(got.map((g) => g.agentId)).toEqual(['a0', 'a1', 'a10', 'a11']); // a2 waits behind its own lane
+    releaseBulk();
+    await waitFor(() => got.length === 5, { what: 'the rest of the bulk lane' });
+    expect(got.filter((g) => g.lane === 'bulk').map((g) => g.agentId)).toEqual(['a0', 'a1', 'a2']);
+  });
+
+  it('lanes on the results side: the handler learns the lane, and a rejected interactive delivery comes again in its lane', async () => {
+    const proxy = env.open('proxy-lanes');
+    const channel = env.open();
+    const seen: Array<{ lane: string; runId: string }> = [];
+    let failedOnce = false;
+    const c = proxy.consumeProxy(async (ms, lane) => {
+      if (lane === 'interactive' && !failedOnce) {
+        failedOnce = true;
+        throw new Error('database commit failed');
+      }
+      for (const m of ms) if (m.type === 'run.ack') seen.push({ lane, runId: m.runId });
+    });
+    closers.push(() => c.close());
+    await channel.sendToProxy([acked(21)], 'interactive');
+    await channel.sendToProxy([acked(22)]);
+    await waitFor(() => seen.length === 2, { what: 'both lanes', timeoutMs: 10_000 });
+    expect(seen.sort((a, b) => a.runId.localeCompare(b.runId))).toEqual([
+      { lane: 'interactive', runId: 'r21' }, { lane: 'bulk', runId: 'r22' },
+    ]);
+    expect(failedOnce).toBe(true);
+  });
+
   it('close() is safe to call twice', async () => {
     const t = env.open();
     const c = t.consumeChannel('twice', async () => {});

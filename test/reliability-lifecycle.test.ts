@@ -15,8 +15,8 @@ import { waitFor } from './helpers/wait-for.js';
 function lossy(inner: Transport, drop: { toChannel?(m: ProxyToChannel): boolean; toProxy?(m: ChannelToProxy): boolean }): Transport {
   return {
     kind: inner.kind,
-    sendToChannel: (id, ms) => inner.sendToChannel(id, ms.filter((m) => !drop.toChannel?.(m))),
-    sendToProxy: (ms) => inner.sendToProxy(ms.filter((m) => !drop.toProxy?.(m))),
+    sendToChannel: (id, ms, lane) => inner.sendToChannel(id, ms.filter((m) => !drop.toChannel?.(m)), lane),
+    sendToProxy: (ms, lane) => inner.sendToProxy(ms.filter((m) => !drop.toProxy?.(m)), lane),
     consumeChannel: (id, h) => inner.consumeChannel(id, h),
     consumeProxy: (h) => inner.consumeProxy(h),
     close: () => inner.close(),
@@ -55,7 +55,9 @@ describe.each(testDatabases())('run lifecycle on $name', ({ open }) => {
   }
 
   it('re-sends a dropped dispatch until the agent acknowledges it', async () => {
-    const transport = lossy(createInProcessTransport(), { toChannel: firstPerRun((m) => (m.type === 'run.dispatch' ? m.frame.runId : null)) });
+    const transport = lossy(createInProcessTransport(), {
+      toChannel: firstPerRun((m) => (m.type === 'run.dispatch' ? m.frame.runId : m.type === 'run.dispatch.encoded' ? m.runId : null)),
+    });
     const { h } = await setup({ transport });
     const r = await h.api('POST', '/v1/tasks', { targets: ['h-0'], command: 'true', wait: 10 });
     expect(r.body.counts.SUCCEEDED).toBe(1);

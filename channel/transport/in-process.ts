@@ -1,6 +1,6 @@
 import { backoffDelay, onceClose, type Logger } from '../../core/index.js';
 import type { ChannelToProxy, ProxyToChannel } from '../../protocol/index.js';
-import type { Transport, TransportConsumer, TransportHandler } from './types.js';
+import { LANES, type Lane, type Transport, type TransportConsumer, type TransportHandler } from './types.js';
 
 /** Options of {@link createInProcessTransport}. */
 export interface InProcessTransportOptions {
@@ -21,13 +21,15 @@ interface Member<M> {
   inflight: M[] | undefined;
 }
 
-/** One stream with its consumers; messages wait in `queue` until a consumer takes them. */
+/** One stream (one lane) with its consumers; messages wait in `queue` until a consumer takes them. */
 class Stream<M> {
   readonly queue: M[] = [];
   readonly members: Member<M>[] = [];
   private next = 0;
 
-  constructor(private readonly batchSize: number, private readonly retryBaseMs: number, private readonly log?: Logger) {}
+  constructor(
+    private readonly lane: Lane, private readonly batchSize: number, private readonly retryBaseMs: number, private readonly log?: Logger,
+  ) {}
 
   push(messages: readonly M[]): void {
     for (const m of messages) this.queue.push(m);
@@ -51,7 +53,7 @@ class Stream<M> {
   private async deliver(member: Member<M>, batch: M[]): Promise<void> {
     let ok = false;
     try {
-      await member.handler(batch);
+      await member.handler(batch, this.lane);
       ok = true;
     } catch (err) {
       this.log?.warn({ err: (err as Error).message, messages: batch.length }, 'transport handler failed; messages will be redelivered');
@@ -106,34 +108,42 @@ class Stream<M> {
 export function createInProcessTransport(options: InProcessTransportOptions = {}): Transport {
   const batchSize = options.batchSize ?? 1000;
   const retryBaseMs = options.retryBaseMs ?? 50;
-  const channels = new Map<string, Stream<ProxyToChannel>>();
-  const results = new Stream<ChannelToProxy>(batchSize, retryBaseMs, options.log);
+  type Lanes<M> = Record<Lane, Stream<M>>;
+  const lanes = <M>(): Lanes<M> => ({
+    interactive: new Stream<M>('interactive', batchSize, retryBaseMs, options.log),
+    bulk: new Stream<M>('bulk', batchSize, retryBaseMs, options.log),
+  });
+  const channels = new Map<string, Lanes<ProxyToChannel>>();
+  const results = lanes<ChannelToProxy>();
   const consumers = new Set<TransportConsumer>();
   let closed = false;
-  const channelStream = (id: string) => {
+  const channelStreams = (id: string) => {
     let s = channels.get(id);
-    if (!s) channels.set(id, (s = new Stream<ProxyToChannel>(batchSize, retryBaseMs, options.log)));
+    if (!s) channels.set(id, (s = lanes<ProxyToChannel>()));
     return s;
   };
-  const track = (c: TransportConsumer): TransportConsumer => {
+  // One consumer = one member on each lane's stream: the lanes are delivered independently.
+  const track = <M>(streams: Lanes<M>, handler: TransportHandler<M>): TransportConsumer => {
+    const parts = LANES.map((lane) => streams[lane].add(handler));
+    const c: TransportConsumer = { close: onceClose(async () => { consumers.delete(c); await Promise.all(parts.map((p) => p.close())); }) };
     consumers.add(c);
-    return { close: async () => { consumers.delete(c); await c.close(); } };
+    return c;
   };
   return {
     kind: 'in-process',
-    async sendToChannel(channelId, messages) {
-      if (messages.length) channelStream(channelId).push(messages);
+    async sendToChannel(channelId, messages, lane = 'bulk') {
+      if (messages.length) channelStreams(channelId)[lane].push(messages);
     },
-    async sendToProxy(messages) {
-      if (messages.length) results.push(messages);
+    async sendToProxy(messages, lane = 'bulk') {
+      if (messages.length) results[lane].push(messages);
     },
     consumeChannel(channelId, handler) {
       if (closed) throw new Error('transport closed');
-      return track(channelStream(channelId).add(handler));
+      return track(channelStreams(channelId), handler);
     },
     consumeProxy(handler) {
       if (closed) throw new Error('transport closed');
-      return track(results.add(handler));
+      return track(results, handler);
     },
     close: onceClose(async () => {
       closed = true;

@@ -4,23 +4,32 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { backoffDelay, onceClose, sleep, type Logger } from '../../core/index.js';
 import { channelToProxy, proxyToChannel, type ChannelToProxy, type ProxyToChannel } from '../../protocol/index.js';
-import type { Transport, TransportConsumer, TransportHandler } from './types.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { LANES, type Lane, type Transport, type TransportConsumer, type TransportHandler } from './types.js';
 
 /** Options of {@link createRedisTransport}. */
 export interface RedisTransportOptions {
   /** A connected client for writes; blocking reads use duplicates of it. Not closed by the transport. */
   redis: Redis;
-  /** Key prefix; default `starling`. Keys: `{prefix}:runs:{channelId}`, `{prefix}:results`. */
+  /**
+   * Key prefix; default `starling`. Bulk lane: `{prefix}:runs:{channelId}`, `{prefix}:results`;
+   * interactive lane: `{prefix}:runs-interactive:{channelId}`, `{prefix}:results-interactive`.
+   */
   prefix?: string;
   /** This process's consumer name; default `{hostname}-{pid}-{random}`. A channel uses its channel id. */
   consumerName?: string;
   /**
-   * Most stream entries read per XREADGROUP (each holds up to `entryMessages` messages);
-   * default 4 (≤ 2,000 messages). Small reads keep a channel's heap flat during a fan-out.
+   * Most stream entries read per XREADGROUP (each holds up to `entryMessages` messages and
+   * `entryBytes` characters); default 4. Small reads keep a channel's heap flat during a fan-out.
    */
   batchSize?: number;
   /** Most messages per stream entry (one XADD); default 500. */
   entryMessages?: number;
+  /**
+   * Most JSON characters per stream entry (a single larger message is one entry of its own);
+   * default 120,000, below V8's large-object size (128 KiB, see `append`).
+   */
+  entryBytes?: number;
   /** XREADGROUP BLOCK time, ms; default 1000 (bounds how long close() waits). */
   blockMs?: number;
   /** Pending entries idle this long (a consumer died) are re-claimed, ms; default 30,000. */
@@ -33,37 +42,55 @@ export interface RedisTransportOptions {
 }
 
 const PROXY_GROUP = 'proxy';
+/** Messages validated between two yields to the event loop. */
+const DECODE_SLICE = 100;
 const CHANNEL_GROUP = 'channel';
 type Entry = [id: string, fields: string[] | null];
 
 /**
- * The Redis Streams transport: one stream per channel for dispatches, one results stream
- * read by the `proxy` consumer group. Entries hold a JSON array of messages (batched), are
- * acknowledged (XACK, then XDEL to keep streams short) only after the handler resolves, and
- * entries left pending by a dead consumer are re-claimed with XAUTOCLAIM.
+ * The Redis Streams transport: per lane, one stream per channel for dispatches and one results
+ * stream read by the `proxy` consumer group. Each lane of a consumer has its own reading loop
+ * (and connection), so interactive entries are read while a bulk delivery is still being
+ * handled. Entries hold a JSON array of messages (batched), are acknowledged (XACK, then XDEL
+ * to keep streams short) only after the handler resolves, and entries left pending by a dead
+ * consumer are re-claimed with XAUTOCLAIM.
  */
 export function createRedisTransport(options: RedisTransportOptions): Transport {
   const redis = options.redis;
   const prefix = options.prefix ?? 'starling';
   const consumerName = options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const entryMessages = options.entryMessages ?? 500;
+  const entryBytes = options.entryBytes ?? 120_000;
   const maxLen = options.maxLen ?? 1_000_000;
   const consumers = new Set<TransportConsumer>();
-  const runsKey = (channelId: string) => `${prefix}:runs:${channelId}`;
-  const resultsKey = `${prefix}:results`;
+  const runsKey = (channelId: string, lane: Lane) => (lane === 'bulk' ? `${prefix}:runs:${channelId}` : `${prefix}:runs-interactive:${channelId}`);
+  const resultsKey = (lane: Lane) => (lane === 'bulk' ? `${prefix}:results` : `${prefix}:results-interactive`);
 
   async function append(key: string, messages: readonly object[]): Promise<void> {
     if (messages.length === 0) return;
     const pipe = redis.pipeline();
-    for (let i = 0; i < messages.length; i += entryMessages) {
-      pipe.xadd(key, 'MAXLEN', '~', maxLen, '*', 'm', JSON.stringify(messages.slice(i, i + entryMessages)));
+    // Entries stay below `entryBytes`: a string above V8's large-object size (~128 KiB) lives
+    // until the next full GC, and a fan-out makes thousands of them on both sides.
+    let parts: string[] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (parts.length) pipe.xadd(key, 'MAXLEN', '~', maxLen, '*', 'm', `[${parts.join(',')}]`);
+      parts = [];
+      bytes = 0;
+    };
+    for (const m of messages) {
+      const json = JSON.stringify(m);
+      if (parts.length && (parts.length >= entryMessages || bytes + json.length > entryBytes)) flush();
+      parts.push(json);
+      bytes += json.length + 1;
     }
+    flush();
     const res = await pipe.exec();
     const failed = res?.find(([err]) => err);
     if (failed) throw failed[0];
   }
 
-  function consume<M>(key: string, group: string, schema: z.ZodType<M>, handler: TransportHandler<M>, consumer: string): TransportConsumer {
+  function consume<M>(key: string, lane: Lane, group: string, schema: z.ZodType<M>, handler: TransportHandler<M>, consumer: string): TransportConsumer {
     const abort = new AbortController();
     const log = options.log;
     const reader = redis.duplicate();
@@ -73,8 +100,11 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
     const claimIdleMs = options.claimIdleMs ?? 30_000;
     const claimIntervalMs = options.claimIntervalMs ?? 5000;
 
-    const decode = (entries: Entry[]): M[] => {
+    // Validating thousands of messages is the costly part: yield every `DECODE_SLICE` messages
+    // so that the other lane's deliveries (and everything else on the event loop) get in between.
+    const decode = async (entries: Entry[]): Promise<M[]> => {
       const out: M[] = [];
+      let sinceYield = 0;
       for (const [id, fields] of entries) {
         const raw = fields && fields[0] === 'm' ? fields[1] : undefined;
         let arr: unknown;
@@ -83,11 +113,18 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
         } catch {
           arr = undefined;
         }
+        // The entry's text is not needed any more: let it die young rather than be promoted to
+        // the old generation while the delivery is handled (a fan-out reads megabytes of it).
+        if (fields) fields.length = 0;
         if (!Array.isArray(arr)) {
           log?.warn({ key, id }, 'transport entry is not a JSON array of messages; dropped');
           continue;
         }
         for (const m of arr) {
+          if (++sinceYield > DECODE_SLICE) {
+            sinceYield = 0;
+            await yieldToLoop();
+          }
           const p = schema.safeParse(m);
           if (p.success) out.push(p.data);
           else log?.warn({ key, id, type: (m as { type?: unknown })?.type }, 'invalid transport message dropped');
@@ -98,8 +135,8 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
 
     const handle = async (entries: Entry[]): Promise<void> => {
       if (entries.length === 0) return;
-      const messages = decode(entries);
-      if (messages.length) await handler(messages);
+      const messages = await decode(entries);
+      if (messages.length) await handler(messages, lane);
       const ids = entries.map((e) => e[0]);
       await redis.multi().xack(key, group, ...ids).xdel(key, ...ids).exec();
     };
@@ -161,13 +198,19 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
     return c;
   }
 
+  /** One consumer = one reading loop per lane. */
+  function consumeLanes<M>(key: (lane: Lane) => string, group: string, schema: z.ZodType<M>, handler: TransportHandler<M>, consumer: string): TransportConsumer {
+    const parts = LANES.map((lane) => consume(key(lane), lane, group, schema, handler, consumer));
+    return { close: onceClose(async () => void (await Promise.all(parts.map((p) => p.close())))) };
+  }
+
   return {
     kind: 'redis',
-    sendToChannel: (channelId, messages) => append(runsKey(channelId), messages),
-    sendToProxy: (messages) => append(resultsKey, messages),
+    sendToChannel: (channelId, messages, lane = 'bulk') => append(runsKey(channelId, lane), messages),
+    sendToProxy: (messages, lane = 'bulk') => append(resultsKey(lane), messages),
     consumeChannel: (channelId, handler) =>
-      consume<ProxyToChannel>(runsKey(channelId), CHANNEL_GROUP, proxyToChannel, handler, options.consumerName ?? channelId),
-    consumeProxy: (handler) => consume<ChannelToProxy>(resultsKey, PROXY_GROUP, channelToProxy, handler, consumerName),
+      consumeLanes<ProxyToChannel>((lane) => runsKey(channelId, lane), CHANNEL_GROUP, proxyToChannel, handler, options.consumerName ?? channelId),
+    consumeProxy: (handler) => consumeLanes<ChannelToProxy>(resultsKey, PROXY_GROUP, channelToProxy, handler, consumerName),
     close: onceClose(async () => {
       await Promise.all([...consumers].map((c) => c.close()));
     }),

@@ -1,11 +1,21 @@
 import type { ChannelToProxy, ProxyToChannel } from '../../protocol/index.js';
 
 /**
- * Handles one delivery of messages. It resolves only once the messages are durably handled
- * (for the proxy: the database transaction committed); only then are they acknowledged.
- * A rejection leaves them unacknowledged: they are delivered again later, never dropped.
+ * The lane a message travels in. Interactive work (small tasks, `wait`) and bulk work have
+ * separate streams, consumed independently: an interactive message is handed to its consumer
+ * as soon as it arrives, even while a bulk delivery of thousands of messages is being handled.
  */
-export type TransportHandler<M> = (messages: M[]) => Promise<void>;
+export type Lane = 'interactive' | 'bulk';
+
+/** Both lanes, the interactive one first. */
+export const LANES: readonly Lane[] = ['interactive', 'bulk'];
+
+/**
+ * Handles one delivery of messages, all of one lane. It resolves only once the messages are
+ * durably handled (for the proxy: the database transaction committed); only then are they
+ * acknowledged. A rejection leaves them unacknowledged: they are delivered again later, never dropped.
+ */
+export type TransportHandler<M> = (messages: M[], lane: Lane) => Promise<void>;
 
 /** A running consumer loop. `close()` stops it (safe to call twice); unacknowledged messages stay pending. */
 export interface TransportConsumer {
@@ -20,11 +30,14 @@ export interface TransportConsumer {
  * Semantics (both implementations):
  * - at-least-once: a message is delivered until a handler call that contained it resolves;
  *   handlers must be idempotent (the proxy de-duplicates by run id and state);
- * - each channel has its own dispatch stream (`sendToChannel` → `consumeChannel`); all
- *   channels share one results stream (`sendToProxy` → `consumeProxy`), consumed by the
+ * - each channel has its own dispatch streams (`sendToChannel` → `consumeChannel`); all
+ *   channels share the results streams (`sendToProxy` → `consumeProxy`), consumed by the
  *   proxy group: several proxies split the work, each message goes to one of them;
- * - order is kept within one stream while handlers succeed; a failed delivery may be retried
- *   after later messages were delivered;
+ * - two lanes (see {@link Lane}), one stream each: a consumer reads both independently, so an
+ *   interactive delivery is never queued behind a bulk one (its handler may run while a bulk
+ *   handler call is still pending); a send without a lane goes to the bulk lane;
+ * - order is kept within one lane while handlers succeed; a failed delivery may be retried
+ *   after later messages were delivered; there is no order between the lanes;
  * - messages sent before a consumer starts are kept and delivered when it starts;
  * - a consumer that dies mid-delivery (process killed) loses nothing: its pending messages
  *   are re-claimed by another consumer after the claim idle time.
@@ -32,13 +45,13 @@ export interface TransportConsumer {
  */
 export interface Transport {
   readonly kind: 'in-process' | 'redis';
-  /** Proxy side: append messages to one channel's dispatch stream. */
-  sendToChannel(channelId: string, messages: readonly ProxyToChannel[]): Promise<void>;
-  /** Channel side: append messages to the shared results stream. */
-  sendToProxy(messages: readonly ChannelToProxy[]): Promise<void>;
-  /** Channel side: consume this channel's dispatch stream. */
+  /** Proxy side: append messages to one channel's dispatch stream of `lane` (default bulk). */
+  sendToChannel(channelId: string, messages: readonly ProxyToChannel[], lane?: Lane): Promise<void>;
+  /** Channel side: append messages to the shared results stream of `lane` (default bulk). */
+  sendToProxy(messages: readonly ChannelToProxy[], lane?: Lane): Promise<void>;
+  /** Channel side: consume this channel's dispatch streams (both lanes). */
   consumeChannel(channelId: string, handler: TransportHandler<ProxyToChannel>): TransportConsumer;
-  /** Proxy side: consume the results stream as a member of the proxy group. */
+  /** Proxy side: consume the results streams (both lanes) as a member of the proxy group. */
   consumeProxy(handler: TransportHandler<ChannelToProxy>): TransportConsumer;
   /** Stop every consumer this transport started; safe to call twice. Does not close a Redis client it was given. */
   close(): Promise<void>;

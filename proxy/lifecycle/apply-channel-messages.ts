@@ -66,15 +66,21 @@ export async function applyChannelMessages(db: Db, messages: ChannelToProxy[], o
   const touchedTasks = new Set<string>();
   let finished = 0;
 
-  await db.transaction(async (tx) => {
+  // An ack whose result is in the same batch is folded into the result's write: one row
+  // update instead of two, the RUNNING event still recorded (with the ack's channel). The
+  // channel folds them itself when both came in one window (`ackedAt`).
+  const resulted = new Set(results.map((r) => r.result.runId));
+  const ackedInBatch = new Set(acks.map((a) => a.runId));
+  for (const r of results) if (r.ackedAt !== undefined) ackedInBatch.add(r.result.runId);
+  const lone = acks.filter((a) => !resulted.has(a.runId));
+  // One statement (results only, e.g. an interactive delivery: a result with its ack folded
+  // in) is atomic by itself: no BEGIN/COMMIT round trips. Anything more is one transaction.
+  const onlyResults = results.length > 0 && !status.length && !routes.length && !beats.length && !undeliverable.length && !lone.length;
+  const run = onlyResults ? (fn: (tx: Db) => Promise<void>) => fn(db) : (fn: (tx: Db) => Promise<void>) => db.transaction(fn);
+  await run(async (tx) => {
     if (status.length) await applyStatus(tx, status);
     if (routes.length) await applyRoutes(tx, routes);
     if (beats.length) await applyHeartbeats(tx, beats, options);
-    // An ack whose result is in the same batch is folded into the result's write: one row
-    // update instead of two, the RUNNING event still recorded (with the ack's channel).
-    const resulted = new Set(results.map((r) => r.result.runId));
-    const ackedInBatch = new Set(acks.map((a) => a.runId));
-    const lone = acks.filter((a) => !resulted.has(a.runId));
     if (lone.length) {
       const done = await applyAcks(tx, lone);
       for (const t of done) touchedTasks.add(t);
@@ -217,8 +223,10 @@ async function applyResults(tx: Db, results: RunResultMessage[], acked: Set<stri
         stdout_truncated boolean, stderr_truncated boolean, duration_ms int, started_at bigint, finished_at bigint,
         error_code text, error_message text, acked boolean)
     ), prev as (
-      select r.id, r.state from task_runs r join x on r.id = x.run_id
-      where r.state in ('RECEIVED', 'DISPATCHED', 'RUNNING') for update of r
+      -- By primary key (= any of the batch's ids): a join with x is planned as a scan of every
+      -- open run (x's size is unknown to the planner), which during a big fan-out is thousands.
+      select r.id, r.state from task_runs r
+      where r.id = any(array(select run_id from x)) and r.state in ('RECEIVED', 'DISPATCHED', 'RUNNING') for update of r
     ), upd as (
       update task_runs r set state = x.state, exit_code = x.exit_code, signal = x.signal, stdout = x.stdout, stderr = x.stderr,
         stdout_truncated = x.stdout_truncated, stderr_truncated = x.stderr_truncated, duration_ms = x.duration_ms,

@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION, type ChannelToProxy, type HostMetrics } from '../../protocol/index.js';
-import type { Transport, TransportConsumer } from '../../channel/index.js';
+import type { Lane, Transport, TransportConsumer } from '../../channel/index.js';
 import type { Context } from '../../runtime/index.js';
 import { applyChannelMessages, type AppliedBatch } from './apply-channel-messages.js';
 import type { TaskNotifier } from './task-notifier.js';
@@ -49,7 +49,7 @@ export function startResultsConsumer(ctx: Context, options: ResultsConsumerOptio
     return true;
   };
 
-  const apply = async (part: ChannelToProxy[]) => {
+  const apply = async (part: ChannelToProxy[], lane: Lane) => {
     const t0 = performance.now();
     const res = await applyChannelMessages(ctx.db, part, { sampleMetrics });
     applied += part.length;
@@ -57,10 +57,10 @@ export function startResultsConsumer(ctx: Context, options: ResultsConsumerOptio
       ctx.log.info({ messages: part.length, finished: res.finished, ms: Math.round(performance.now() - t0) }, 'applied a large batch of channel messages');
     }
     options.notifier.notify(res.touchedTasks);
-    await answerResults(res);
+    await answerResults(res, lane);
   };
 
-  const answerResults = async (res: AppliedBatch) => {
+  const answerResults = async (res: AppliedBatch, lane: Lane) => {
     if (!res.resultAcks.length) return;
     const byChannel = new Map<string, Array<{ type: 'result.ack'; v: number; agentId: string; runIds: string[] }>>();
     for (const a of res.resultAcks) {
@@ -72,12 +72,12 @@ export function startResultsConsumer(ctx: Context, options: ResultsConsumerOptio
     // duplicate is acknowledged then.
     await Promise.all(
       [...byChannel].map(([channelId, msgs]) =>
-        options.transport.sendToChannel(channelId, msgs).catch((err: Error) => ctx.log.warn({ err: err.message, channelId }, 'result.ack send failed')),
+        options.transport.sendToChannel(channelId, msgs, lane).catch((err: Error) => ctx.log.warn({ err: err.message, channelId }, 'result.ack send failed')),
       ),
     );
   };
 
-  const handle = async (messages: ChannelToProxy[]) => {
+  const handle = async (messages: ChannelToProxy[], lane: Lane = 'bulk') => {
     const isInteractive = options.isInteractive;
     const urgent: ChannelToProxy[] = [];
     const bulk: ChannelToProxy[] = [];
@@ -85,13 +85,15 @@ export function startResultsConsumer(ctx: Context, options: ResultsConsumerOptio
     for (const m of messages) {
       const id = runIdOf(m);
       if (id !== null) answered.push(id);
-      (id !== null && isInteractive?.(id) ? urgent : bulk).push(m);
+      // The interactive lane is urgent as a whole; in the bulk lane, runs this proxy knows as
+      // interactive still go first (a channel that could not tell them apart).
+      (lane === 'interactive' || (id !== null && isInteractive?.(id)) ? urgent : bulk).push(m);
     }
     if (answered.length) options.onAnswered?.(answered);
-    if (urgent.length) await apply(urgent);
+    if (urgent.length) await apply(urgent, 'interactive');
     if (!bulk.length) return;
     const mine = bulkTail.then(async () => {
-      for (let i = 0; i < bulk.length; i += chunk) await apply(bulk.slice(i, i + chunk));
+      for (let i = 0; i < bulk.length; i += chunk) await apply(bulk.slice(i, i + chunk), 'bulk');
     });
     bulkTail = mine.catch(() => {});
     await mine;

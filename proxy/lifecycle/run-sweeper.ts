@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { backoffDelay, errorEntry, onceClose, sleep } from '../../core/index.js';
 import { rows } from '../../db/index.js';
+import type { Lane } from '../../channel/index.js';
 import type { Context } from '../../runtime/index.js';
 import type { Dispatcher, DispatchJob, TaskSpec } from '../tasks/dispatcher.js';
 import type { TaskNotifier } from './task-notifier.js';
@@ -73,10 +74,13 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
 
   const offlineMsg = errorEntry('CHANNEL-ENV-AGENT_OFFLINE').message;
   const orphaned = await rows<{ task_id: string }>(ctx.db, sql`
-    with due as (
-      select r.id from task_runs r left join agents a on a.id = r.agent_id
-      where r.state in ('DISPATCHED', 'RUNNING')
-        and (a.id is null or (a.state <> 'online' and a.updated_at < now() - make_interval(secs => ${graceMs / 1000})))
+    with gone as (
+      select id from agents where state <> 'online' and updated_at < now() - make_interval(secs => ${graceMs / 1000})
+    ), due as (
+      -- The (few) agents gone too long first, then their open runs: not a lookup of every open
+      -- run's agent, which during a 10,000-host fan-out is 10,000 index probes per sweep.
+      select r.id from task_runs r
+      where r.state in ('DISPATCHED', 'RUNNING') and (r.agent_id is null or r.agent_id in (select id from gone))
       limit ${limit} for update of r skip locked
     ), upd as (
       update task_runs r set state = 'FAILED', error_code = 'CHANNEL-ENV-AGENT_OFFLINE',
@@ -94,16 +98,21 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
   const resend = await rows<{
     id: string; task_id: string; agent_id: string; channel_id: string; attempts: number; command: string | null; argv: string[] | null;
     timeout_ms: number; cwd: string | null; env: Record<string, string> | null; run_as: string | null; created_at: Date | string;
+    lane: string;
   }>(ctx.db, sql`
-    with due as (
-      select r.id, a.channel_id as new_channel from task_runs r join agents a on a.id = r.agent_id
-      where r.state = 'DISPATCHED' and a.state = 'online' and a.channel_id is not null
+    with a as materialized (
+      -- Materialized: the join below is then one hash over the online agents, not an index probe
+      -- per dispatched run (the planner, misled by stale statistics, picks that during a fan-out).
+      select id, channel_id from agents where state = 'online' and channel_id is not null
+    ), due as (
+      select r.id, a.channel_id as new_channel from task_runs r join a on a.id = r.agent_id
+      where r.state = 'DISPATCHED'
         and (r.channel_id is null or r.channel_id <> a.channel_id or r.dispatched_at < now() - make_interval(secs => ${ackMs / 1000}))
       order by r.dispatched_at nulls first limit ${limit} for update of r skip locked
     ), upd as (
       update task_runs r set channel_id = due.new_channel, dispatched_at = now(), attempts = r.attempts + 1, updated_at = now()
       from due, tasks t where r.id = due.id and t.id = r.task_id
-      returning r.id, r.task_id, r.agent_id, r.channel_id, r.attempts, t.command, t.argv, t.timeout_ms, t.cwd, t.env, t.run_as, t.created_at
+      returning r.id, r.task_id, r.agent_id, r.channel_id, r.attempts, t.command, t.argv, t.timeout_ms, t.cwd, t.env, t.run_as, t.created_at, t.lane
     ), ev as (
       insert into task_events (run_id, task_id, state, at, detail)
       select id, task_id, 'DISPATCHED', clock_timestamp(), json_build_object('channelId', channel_id, 'attempt', attempts, 'resent', true)::jsonb from upd
@@ -111,7 +120,8 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
     select * from upd`);
   if (resend.length) {
     const specs = new Map<string, TaskSpec>();
-    const jobs: DispatchJob[] = resend.map((r) => {
+    const jobs: Record<Lane, DispatchJob[]> = { interactive: [], bulk: [] };
+    for (const r of resend) {
       let task = specs.get(r.task_id);
       if (!task) {
         task = {
@@ -121,9 +131,10 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
         };
         specs.set(r.task_id, task);
       }
-      return { runId: r.id, agentId: r.agent_id, channelId: r.channel_id, task };
-    });
-    await options.dispatcher.sendNow(jobs);
+      jobs[r.lane === 'bulk' ? 'bulk' : 'interactive'].push({ runId: r.id, agentId: r.agent_id, channelId: r.channel_id, task });
+    }
+    // Each run goes back in its task's lane: a re-sent one-host command still skips bulk work.
+    await Promise.all([options.dispatcher.sendNow(jobs.interactive, 'interactive'), options.dispatcher.sendNow(jobs.bulk, 'bulk')]);
   }
   options.notifier?.notify(touched);
   const report = { channelsDown: down.length, expired: expired.length, orphaned: orphaned.length, resent: resend.length };

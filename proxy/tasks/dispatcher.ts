@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { onceClose, type Logger } from '../../core/index.js';
-import type { Transport } from '../../channel/index.js';
-import { newNonce, PROTOCOL_VERSION, signDispatch, signDispatchBatch, type ProxyToChannel, type SigningKeyPair } from '../../protocol/index.js';
+import type { Lane, Transport } from '../../channel/index.js';
+import { encodeFrame, newNonce, PROTOCOL_VERSION, signDispatch, signDispatchBatch, type ProxyToChannel, type SigningKeyPair } from '../../protocol/index.js';
 
 /** What the agent needs to run one task (shared by all its runs). */
 export interface TaskSpec {
@@ -29,7 +29,10 @@ export interface DispatcherOptions {
   transport: Transport;
   key: SigningKeyPair;
   log: Logger;
-  /** Runs signed and published per step of the bulk lane before yielding to other work; default 1,000. */
+  /**
+   * Runs signed and published per step of the bulk lane before yielding to other work; default
+   * 250 (one signature each; a step blocks the event loop for a few ms, not tens).
+   */
   bulkChunk?: number;
   /**
    * Bulk runs published but not yet answered (ack or result seen by this proxy) above which the
@@ -60,7 +63,7 @@ export class Dispatcher {
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
-    this.bulkChunk = options.bulkChunk ?? 1000;
+    this.bulkChunk = options.bulkChunk ?? 250;
     this.bulkWindow = options.bulkWindow ?? 5000;
     this.bulkPauseMs = options.bulkPauseMs ?? 250;
   }
@@ -88,8 +91,8 @@ export class Dispatcher {
     if (this.outstanding.size >= this.bulkWindow) this.outstanding.clear();
   }
 
-  /** Sign and publish now (interactive lane, and the sweeper's re-sends). */
-  async sendNow(jobs: DispatchJob[]): Promise<void> {
+  /** Sign and publish now, in `lane` (the interactive lane by default; the sweeper's re-sends name their task's lane). */
+  async sendNow(jobs: DispatchJob[], lane: Lane = 'interactive'): Promise<void> {
     if (jobs.length === 0) return;
     const byChannel = new Map<string, ProxyToChannel[]>();
     const now = Date.now();
@@ -113,10 +116,11 @@ export class Dispatcher {
         const channelId = list[i]!.channelId;
         let out = byChannel.get(channelId);
         if (!out) byChannel.set(channelId, (out = []));
-        out.push({ type: 'run.dispatch', v: PROTOCOL_VERSION, frame });
+        // Encoded once here; the channel forwards the text as is.
+        out.push({ type: 'run.dispatch.encoded', v: PROTOCOL_VERSION, agentId: frame.agentId, runId: frame.runId, deadline: frame.deadline, frame: encodeFrame(frame) });
       });
     }
-    await Promise.all([...byChannel].map(([channelId, messages]) => this.options.transport.sendToChannel(channelId, messages)));
+    await Promise.all([...byChannel].map(([channelId, messages]) => this.options.transport.sendToChannel(channelId, messages, lane)));
   }
 
   /** Queue for the bulk lane; returns at once. */
@@ -141,7 +145,7 @@ export class Dispatcher {
       if (head.length === 0) this.bulk.shift();
       for (const j of chunk) this.outstanding.add(j.runId);
       try {
-        await this.sendNow(chunk);
+        await this.sendNow(chunk, 'bulk');
       } catch (err) {
         this.options.log.warn({ err: (err as Error).message, runs: chunk.length }, 'bulk publish failed; the sweeper re-sends');
       }

@@ -10,15 +10,24 @@ export interface ResolvedTarget {
   channelId: string | null;
 }
 
+/** Up to this many targets are sent as a VALUES list. */
+const SMALL_LIST = 100;
+
 /**
  * Resolve every target in ONE query (set-based, whatever the count): by IP, SN, hostname,
  * then host id, the first match winning; then each host's agent and the channel it is on.
  */
 export async function resolveTargets(db: Db, targets: string[]): Promise<ResolvedTarget[]> {
+  if (targets.length === 0) return [];
+  // A few targets (the interactive path) as a VALUES list, whose size the planner knows: index
+  // lookups. Many as one JSON parameter (any count): the planner guesses 100 rows and hashes.
+  const list = targets.length <= SMALL_LIST
+    ? sql`select * from (values ${sql.join(targets.map((x, i) => sql`(${x}::text, ${i + 1}::bigint)`), sql`, `)}) as t(target, ord)`
+    : sql`select value as target, ord from json_array_elements_text(${JSON.stringify(targets)}::json) with ordinality as t(value, ord)`;
   const found = await rows<{ ord: string | number; host_id: string | number | null; agent_id: string | null; usable: boolean }>(
     db,
     sql`
-    with t as (select value as target, ord from json_array_elements_text(${JSON.stringify(targets)}::json) with ordinality as t(value, ord)),
+    with t as (${list}),
     m as (
       select t.ord, h.id as host_id, 1 as prio from t join hosts h on h.ip = t.target
       union all select t.ord, h.id, 2 from t join hosts h on h.sn = t.target

@@ -18,7 +18,10 @@ const message = (code: ErrorCode, params: ErrorParams) => renderMessage(errorEnt
 
 /**
  * Persist a task: resolve every target in one query, then insert the task, all its runs and
- * their first state changes in ONE statement. Each run starts in its right state: targets
+ * their first state changes in ONE statement. A run's RECEIVED transition is its `created_at`
+ * (the history shows it from there, see `listRuns`): no event row of its own, which at
+ * 10,000 runs is 10,000 rows and foreign-key checks fewer on the way to the first dispatch.
+ * Each run starts in its right state: targets
  * matching no host end REJECTED (PROXY-USR-TARGET_NOT_FOUND), hosts whose agent is offline end
  * FAILED (CHANNEL-ENV-AGENT_OFFLINE), the rest are DISPATCHED to their agent's channel (the
  * caller publishes them after the commit; if it dies first, the sweeper sends them). A host
@@ -79,8 +82,6 @@ export async function submitTask(ctx: Context, input: TaskRequest, apiKeyId: num
       returning id, task_id, state, error_code, channel_id
     )
     insert into task_events (run_id, task_id, state, at, detail)
-    select id, task_id, 'RECEIVED', ${createdAt}::timestamptz, null from ins
-    union all
     select id, task_id, state, clock_timestamp(),
       case when error_code is not null then json_build_object('code', error_code)::jsonb
            when channel_id is not null then json_build_object('channelId', channel_id, 'attempt', 1)::jsonb end

@@ -14,6 +14,7 @@ import { waitForTask } from './wait-for-task.js';
 import { explainFailedRuns, recallDiagnoses } from './explain-runs.js';
 
 const auth = { security: [{ bearer: [] }] };
+const OPEN_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'DISPATCHED', 'RUNNING']);
 const common = { 401: problemResponseSpec('No valid API key'), 422: problemResponseSpec('Invalid request') };
 
 const createTaskRoute = createRoute({
@@ -75,15 +76,25 @@ export function taskRoutes(ctx: Context, core: ProxyCore): OpenAPIHono {
       const key = c.get('apiKey' as never) as ApiKeyIdentity | undefined;
       const taskId = await core.submit(input, key?.id ?? null);
       if (input.wait > 0) {
-        await waitForTask(ctx.db, core.notifier, taskId, { until: started + input.wait * 1000 });
-        const task = await getTask(ctx.db, taskId);
-        const runs = [];
-        let after: string | undefined;
-        do {
+        // The task and its first page of runs are read in parallel. For a small task that is
+        // also the completion check, so the wake-up after the last commit goes straight to the
+        // answer; a large one is checked with one cheap query per wake-up and read at the end.
+        const read = () => Promise.all([getTask(ctx.db, taskId), listRuns(ctx.db, taskId, { limit: 1000 })]);
+        // Two statements, two snapshots: done only when the runs read agree (a commit by another proxy may fall between).
+        const done = (v: Awaited<ReturnType<typeof read>>) => v[0].done && v[1].runs.every((r) => !OPEN_STATES.has(r.state));
+        let view: Awaited<ReturnType<typeof read>> | undefined;
+        const small = input.targets.length <= ctx.config.PROXY_INTERACTIVE_MAX_TARGETS;
+        const until = started + input.wait * 1000;
+        await waitForTask(ctx.db, core.notifier, taskId, { until, ...(small && { check: async () => done((view = await read())) }) });
+        if (!view || !done(view)) view = await read();
+        const [task, first] = view;
+        const runs = [...first.runs];
+        let after = first.next ?? undefined;
+        while (after && runs.length < 10_000) {
           const page = await listRuns(ctx.db, taskId, { limit: 1000, after });
           runs.push(...page.runs);
           after = page.next ?? undefined;
-        } while (after && runs.length < 10_000);
+        }
         if (core.diagnostics) await explainFailedRuns(runs, core.diagnostics.explain, ctx.config.PROXY_WAIT_EXPLAIN_MAX);
         return c.json({ ...task, runs }, 201);
       }

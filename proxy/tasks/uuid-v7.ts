@@ -1,7 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let seq = 0;
+// Entropy is drawn 4 KiB at a time: one system call per 256 ids instead of one per id
+// (a 10,000-host task makes 10,001 of them).
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+const b = Buffer.alloc(16);
+function fillRandom(target: Buffer, start: number, length: number): void {
+  if (poolAt + length > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  pool.copy(target, start, poolAt, poolAt + length);
+  poolAt += length;
+}
 
 /**
  * A time-ordered UUID (version 7, RFC 9562): 48 bits of Unix milliseconds, then a 12-bit
@@ -12,7 +25,8 @@ let seq = 0;
 export function uuidv7(now = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
-    seq = randomBytes(1)[0]! & 0x7f;
+    fillRandom(b, 7, 1);
+    seq = b[7]! & 0x7f;
   } else {
     seq++;
     if (seq > 0xfff) {
@@ -20,7 +34,7 @@ export function uuidv7(now = Date.now()): string {
       seq = 0;
     }
   }
-  const b = randomBytes(16);
+  fillRandom(b, 8, 8);
   const ms = lastMs;
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;

@@ -8,6 +8,12 @@ export interface WaitForTaskOptions {
   until: number;
   /** Re-check at least this often, for results committed by another proxy, ms; default 200. */
   pollMs?: number;
+  /**
+   * Whether the task is done; default: none of its runs is open (one query). A caller that
+   * needs the task's state anyway passes a check that reads it, so that the wake-up after the
+   * last commit costs no query of its own.
+   */
+  check?: () => Promise<boolean>;
 }
 
 /**
@@ -16,14 +22,17 @@ export interface WaitForTaskOptions {
  */
 export async function waitForTask(db: Db, notifier: TaskNotifier, taskId: string, options: WaitForTaskOptions): Promise<boolean> {
   const pollMs = options.pollMs ?? 200;
+  const check = options.check ?? (async () => {
+    const [r] = await rows<{ open: boolean }>(
+      db,
+      sql`select exists (select 1 from task_runs where task_id = ${taskId} and state in ('RECEIVED', 'DISPATCHED', 'RUNNING')) as open`,
+    );
+    return !r?.open;
+  });
   for (;;) {
     const wake = notifier.next(taskId);
     try {
-      const [r] = await rows<{ open: number | string }>(
-        db,
-        sql`select count(*) as open from task_runs where task_id = ${taskId} and state in ('RECEIVED', 'DISPATCHED', 'RUNNING')`,
-      );
-      if (Number(r?.open ?? 0) === 0) return true;
+      if (await check()) return true;
       const left = options.until - Date.now();
       if (left <= 0) return false;
       let timer: NodeJS.Timeout | undefined;

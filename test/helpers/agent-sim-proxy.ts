@@ -80,7 +80,8 @@ export async function startSimProxy(options: SimProxyOptions = {}): Promise<SimP
     }
   });
   const startOne = async (id: string) => {
-    const ch = await startChannel({ channelId: id, idc: 'test', transport, authenticator, flushMs: 5, heartbeatMs: options.heartbeatMs ?? 1000 });
+    // Result acks go out at once (no bulk-lane hold): agent tests time re-sends against them.
+    const ch = await startChannel({ channelId: id, idc: 'test', transport, authenticator, flushMs: 5, heartbeatMs: options.heartbeatMs ?? 1000, resultAckDelayMs: 0 });
     channels.set(id, ch);
     return ch;
   };
