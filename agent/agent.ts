@@ -119,6 +119,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let sentFacts: string | null = identity ? readSentFacts(stateDir) : null;
   let registering = false;
   let refreshing: Promise<void> | null = null;
+  let factsFailures = 0;
+  let factsRetry: NodeJS.Timeout | undefined;
   const rememberFacts = (digest: string) => {
     sentFacts = digest;
     try {
@@ -261,8 +263,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       rememberFacts(digest);
       log?.info({ agentId: registered.agentId }, 'facts changed: re-registered');
       if (registered.agentId !== held.registered.agentId) ws?.close(CLOSE_CODES.normal, 'agent identity changed');
+      factsFailures = 0;
     } catch (err) {
-      if (!abort.signal.aborted) log?.warn({ code: (err as StarlingError).code, err: (err as Error).message }, 'facts changed but re-registration failed; trying again at the next interval');
+      if (abort.signal.aborted) return;
+      // Try again with backoff (bounded by the interval), not only an interval later.
+      const delay = Math.min(backoffDelay(factsFailures++, options.backoff), options.factsIntervalMs ?? 3_600_000);
+      log?.warn({ code: (err as StarlingError).code, err: (err as Error).message, retryInMs: delay }, 'facts changed but re-registration failed; trying again');
+      clearTimeout(factsRetry);
+      factsRetry = setTimeout(() => void refreshFacts(), delay).unref();
     }
   }
   const refreshFacts = (): Promise<void> => (refreshing ??= refreshFactsOnce().finally(() => (refreshing = null)));
@@ -410,6 +418,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     health,
     close: onceClose(async () => {
       clearInterval(factsTimer);
+      clearTimeout(factsRetry);
       abort.abort();
       await done;
       await refreshing;
