@@ -5,7 +5,8 @@
 // The host of the one-host `wait` probe is simulated by a second simulator process of its own:
 // like any host outside the big task it is idle, where the N simulated hosts share one event
 // loop (in production they are N machines), which would otherwise delay its answer by whatever
-// the other 10,000 are doing in that process.
+// the other 10,000 are doing in that process. A probe starts every 200 ms (open loop), so the
+// interactive load is the same whatever their latency.
 // Also: SQL statements per task, hosts/s, channel RSS, CPU seconds, the latency of a one-host
 // `wait` command issued while the big task is in flight, and an idle real agent's footprint
 // next to a bare node WebSocket client with the same heartbeat.
@@ -170,26 +171,41 @@ async function post(url: string, key: string, body: unknown): Promise<any> {
   return json;
 }
 
-/** Sequential one-host `wait` commands until stopped; returns their latencies (ms). */
+/** A probe starts every this many ms (open loop): the interactive load is the same whatever the latency. */
+const PROBE_EVERY_MS = 200;
+
+/** One-host `wait` commands, one started every PROBE_EVERY_MS until stopped; resolves to their latencies (ms). */
 function probeLoop(url: string, key: string): { stop(): Promise<number[]> } {
-  let running = true;
   const lat: number[] = [];
-  const loop = (async () => {
-    while (running) {
-      const t = performance.now();
-      const t0Wall = Date.now();
-      const r = await post(url, key, { targets: [`sim-host-${N}`], command: 'true', wait: 10 });
-      if (r.counts.SUCCEEDED !== 1) throw new Error(`probe did not succeed: ${JSON.stringify(r.counts)}`);
-      const ms = performance.now() - t;
-      lat.push(ms);
-      if (process.env.BENCH_VERBOSE && ms > 200) {
-        const h = r.runs[0].history as Array<{ state: string; at: string }>;
-        const base = t0Wall;
-        console.error(`  slow probe ${Math.round(ms)} ms: ${h.map((e) => `${e.state}+${Date.parse(e.at) - base}`).join(' ')} agentStarted+${Date.parse(r.runs[0].startedAt) - base} answered+${Date.now() - base}`);
-      }
+  const inflight = new Set<Promise<void>>();
+  const probe = async () => {
+    const t = performance.now();
+    const t0Wall = Date.now();
+    const r = await post(url, key, { targets: [`sim-host-${N}`], command: 'true', wait: 10 });
+    if (r.counts.SUCCEEDED !== 1) throw new Error(`probe did not succeed: ${JSON.stringify(r.counts)}`);
+    const ms = performance.now() - t;
+    lat.push(ms);
+    if (process.env.BENCH_VERBOSE && ms > 200) {
+      const h = r.runs[0].history as Array<{ state: string; at: string }>;
+      const base = t0Wall;
+      console.error(`  slow probe ${Math.round(ms)} ms: ${h.map((e) => `${e.state}+${Date.parse(e.at) - base}`).join(' ')} agentStarted+${Date.parse(r.runs[0].startedAt) - base} answered+${Date.now() - base}`);
     }
-  })();
-  return { stop: async () => ((running = false), await loop, lat) };
+  };
+  let failure: unknown;
+  const start = () => {
+    const p: Promise<void> = probe().catch((err: unknown) => void (failure ??= err)).finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  start();
+  const timer = setInterval(start, PROBE_EVERY_MS);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all([...inflight]);
+      if (failure) throw failure;
+      return lat;
+    },
+  };
 }
 
 interface Round { ms: number; statements: number; proxyCpu: number; channelCpu: number; probes: number[] }
@@ -267,7 +283,6 @@ async function production(): Promise<{ row: ReturnType<typeof summarise>; url: s
   const channel = startStarling(['channel', '--idc', 'default', '--id', 'bench-ch', '--port', String(chPort), '--host', '127.0.0.1'], env);
   procs.push(channel);
   await channel.waitForRecord((r) => r.msg === 'channel listening', 60_000);
-  if (process.env.BENCH_DROP_FKS) for (const c of ['task_events_run_id_task_runs_id_fk', 'task_runs_host_id_hosts_id_fk', 'task_runs_agent_id_agents_id_fk', 'task_runs_task_id_tasks_id_fk']) await client.unsafe(`alter table ${c.startsWith('task_events') ? 'task_events' : 'task_runs'} drop constraint ${c}`); // EXPERIMENT
   const chIdleRss = await rssMiB(channel.child.pid!);
   const t0 = performance.now();
   const [sim, probeSim] = await Promise.all([startSim(`ws://127.0.0.1:${chPort}/`, N), startSim(`ws://127.0.0.1:${chPort}/`, 1, N)]);

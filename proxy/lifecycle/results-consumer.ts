@@ -14,7 +14,7 @@ export interface ResultsConsumerOptions {
   isInteractive?: (runId: string) => boolean;
   /** Most messages applied per transaction; default 5,000. */
   chunk?: number;
-  /** Deliveries taken at once (bulk parts still apply one at a time); default 2. */
+  /** Deliveries taken at once (bulk parts still apply one at a time, waiting ones together); default 4. */
   concurrency?: number;
   /** A host's metrics are sampled into host_metrics at most this often, ms; default 60,000. */
   metricsSampleMs?: number;
@@ -31,15 +31,18 @@ const runIdOf = (m: ChannelToProxy): string | null =>
  *
  * Two lanes: messages of interactive runs are applied at once in their own small transaction,
  * even while another delivery's bulk part is being written; bulk parts are applied one at a
- * time, in delivery order. A failed transaction rejects the delivery, which comes again;
- * applying is idempotent (conditional transitions), so nothing is lost or applied twice.
+ * time, in delivery order, and those that arrived while one was being written are written
+ * together (up to `chunk` messages): under load, fewer and larger transactions. A failed
+ * transaction rejects its deliveries, which come again; applying is idempotent (conditional
+ * transitions), so nothing is lost or applied twice.
  */
 export function startResultsConsumer(ctx: Context, options: ResultsConsumerOptions): TransportConsumer & { applied(): number } {
   const chunk = options.chunk ?? 5000;
   const sampleMs = options.metricsSampleMs ?? 60_000;
   const lastSample = new Map<string, { at: number; key: string }>();
   let applied = 0;
-  let bulkTail: Promise<unknown> = Promise.resolve();
+  const waiting: Array<{ messages: ChannelToProxy[]; resolve(): void; reject(err: unknown): void }> = [];
+  let writing = false;
   const sampleMetrics = (agentId: string, at: number, metrics: HostMetrics) => {
     // Only what changed: a sample when the metrics moved, or once per period to show liveness.
     const key = JSON.stringify([metrics.load.map((l) => Math.round(l * 10)), metrics.mounts.map((m) => Math.round((m.usedBytes / (m.totalBytes || 1)) * 100))]);
@@ -92,13 +95,37 @@ export function startResultsConsumer(ctx: Context, options: ResultsConsumerOptio
     if (answered.length) options.onAnswered?.(answered);
     if (urgent.length) await apply(urgent, 'interactive');
     if (!bulk.length) return;
-    const mine = bulkTail.then(async () => {
-      for (let i = 0; i < bulk.length; i += chunk) await apply(bulk.slice(i, i + chunk), 'bulk');
+    await new Promise<void>((resolve, reject) => {
+      waiting.push({ messages: bulk, resolve, reject });
+      if (!writing) void writeBulk();
     });
-    bulkTail = mine.catch(() => {});
-    await mine;
   };
-  const consumers = Array.from({ length: options.concurrency ?? 2 }, () => options.transport.consumeProxy(handle));
+
+  // One writer for the bulk lane: it takes every waiting delivery (in order, up to `chunk`
+  // messages; a larger one alone, in chunks) into one transaction, then answers them all.
+  const writeBulk = async () => {
+    writing = true;
+    try {
+      while (waiting.length) {
+        const group = [waiting.shift()!];
+        let n = group[0]!.messages.length;
+        while (waiting.length && n + waiting[0]!.messages.length <= chunk) {
+          n += waiting[0]!.messages.length;
+          group.push(waiting.shift()!);
+        }
+        try {
+          const all = group.length === 1 ? group[0]!.messages : group.flatMap((g) => g.messages);
+          for (let i = 0; i < all.length; i += chunk) await apply(all.slice(i, i + chunk), 'bulk');
+          for (const g of group) g.resolve();
+        } catch (err) {
+          for (const g of group) g.reject(err);
+        }
+      }
+    } finally {
+      writing = false;
+    }
+  };
+  const consumers = Array.from({ length: options.concurrency ?? 4 }, () => options.transport.consumeProxy(handle));
   return {
     close: async () => {
       await Promise.all(consumers.map((c) => c.close()));
