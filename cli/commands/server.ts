@@ -68,17 +68,20 @@ export const serverCommand: Command = {
 
 Starts the all-in-one server. Without DATABASE_URL it stores data in embedded PGlite under
 STARLING_DATA_DIR; without REDIS_URL jobs run in-process. SIGINT/SIGTERM shut down cleanly.`,
-  async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } },
-      strict: true,
-    });
-    const overrides: Record<string, unknown> = {};
-    if (values.port !== undefined) overrides.PORT = values.port;
-    if (values.host !== undefined) overrides.HOST = values.host;
-    const server = await startServer(overrides, values.config);
-    await installShutdown(server.ctx.log, server.ctx.config.SHUTDOWN_TIMEOUT_MS, server.close);
-    return 0;
-  },
+  run: (argv) => runServerParts(argv, serverParts()),
 };
+
+/** `[--port N] [--host ADDR] [--config FILE]`, then run these parts until SIGINT/SIGTERM. */
+export async function runServerParts(argv: string[], parts: ServerPart[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } },
+    strict: true,
+  });
+  const overrides: Record<string, unknown> = {};
+  if (values.port !== undefined) overrides.PORT = values.port;
+  if (values.host !== undefined) overrides.HOST = values.host;
+  const server = await startServer(overrides, values.config, parts);
+  await installShutdown(server.ctx.log, server.ctx.config.SHUTDOWN_TIMEOUT_MS, server.close);
+  return 0;
+}

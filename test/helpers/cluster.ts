@@ -4,9 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { createScratchPostgres } from './db.js';
-import { startStarling, STARLING_BIN, type StarlingProcess } from './process.js';
+import { startStarling, STARLING_BIN, wrapChild, type StarlingProcess } from './process.js';
 import { deleteKeys, testRedis, TEST_REDIS_URL, uniquePrefix } from './redis.js';
 import { TEST_ENROLMENT_TOKEN } from './proxy-harness.js';
 import { waitFor } from './wait-for.js';
@@ -188,40 +187,3 @@ export function markLines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-/** Read a child process's JSON log lines like {@link startStarling} does. */
-export function wrapChild(child: ReturnType<typeof spawn>): StarlingProcess {
-  const records: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ pred: (r: Record<string, unknown>) => boolean; resolve: (r: Record<string, unknown>) => void }> = [];
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let r: Record<string, unknown>;
-    try {
-      r = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    records.push(r);
-    for (const w of [...waiters]) if (w.pred(r)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(r));
-  });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return {
-    child, records, stderr: () => err, exited,
-    waitForRecord(pred, timeoutMs = 20_000) {
-      const seen = records.find(pred);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching record within ${timeoutMs} ms; stderr: ${err.slice(-500)}`)), timeoutMs);
-        waiters.push({ pred, resolve: (r) => (clearTimeout(timer), resolve(r)) });
-      });
-    },
-    async stop(signal = 'SIGTERM', graceMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
-}

@@ -26,6 +26,11 @@ export function startStarling(args: string[], env: Record<string, string | undef
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return wrapChild(child);
+}
+
+/** Follow a child process's JSON log lines (stdout) and stderr, as {@link startStarling} does. */
+export function wrapChild(child: ChildProcess): StarlingProcess {
   const records: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (r: Record<string, unknown>) => boolean; resolve: (r: Record<string, unknown>) => void }> = [];
   let err = '';
