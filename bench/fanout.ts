@@ -149,7 +149,7 @@ async function timeline(client: postgres.Sql, taskId: string): Promise<string> {
       from task_runs r, t where r.task_id = ${taskId}
     )
     select
-      (select round(extract(epoch from (min(e.at) - (select created_at from t))) * 1000) from task_events e where e.task_id = ${taskId} and e.state = 'DISPATCHED') as inserted,
+      (select round(extract(epoch from (min(r.dispatched_at) - (select created_at from t))) * 1000) from task_runs r where r.task_id = ${taskId}) as inserted,
       round(percentile_cont(0.01) within group (order by started)) as s1, round(percentile_cont(0.5) within group (order by started)) as s50,
       round(max(started)) as smax,
       round(percentile_cont(0.01) within group (order by finished)) as f1, round(percentile_cont(0.5) within group (order by finished)) as f50,

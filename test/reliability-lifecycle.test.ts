@@ -154,8 +154,9 @@ describe('the sweeper across proxies (Postgres)', () => {
       expect(ended).toBe(300);
       expect(ra.expired + rb.expired + again.expired).toBeGreaterThan(0);
       const counted = await rows<{ runs: number; events: number }>(a.ctx.db, sql`
-        select count(distinct run_id)::int as runs, count(*)::int as events from task_events
-        where task_id = ${taskId} and state in ('TIMED_OUT', 'FAILED')`);
+        select count(distinct r.id)::int as runs, count(*)::int as events
+        from task_runs r cross join jsonb_array_elements(r.history) e
+        where r.task_id = ${taskId} and e->>'state' in ('TIMED_OUT', 'FAILED')`);
       expect(counted[0]).toEqual({ runs: 300, events: 300 });
     } finally {
       await other.close();

@@ -7,7 +7,6 @@ export * from './host-metrics.js';
 export * from './api-keys.js';
 export * from './tasks.js';
 export * from './task-runs.js';
-export * from './task-events.js';
 export * from './cmdb-hosts.js';
 export * from './audit-log.js';
 export * from './bot-messages.js';

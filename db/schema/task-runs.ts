@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { createdAt, tz, updatedAt } from './columns.js';
 import { hosts } from './hosts.js';
@@ -10,6 +10,13 @@ export const RUN_STATES = ['RECEIVED', 'DISPATCHED', 'RUNNING', 'SUCCEEDED', 'FA
 export type RunState = (typeof RUN_STATES)[number];
 /** States a run never leaves. */
 export const TERMINAL_RUN_STATES: readonly RunState[] = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELED', 'REJECTED'];
+
+/** One entry of a run's history: a state it entered, when (the proxy's clock), and why. */
+export interface RunHistoryEntry {
+  state: RunState;
+  at: string;
+  detail: Record<string, unknown> | null;
+}
 
 /** One task on one host (or one unresolved target). */
 export const taskRuns = pgTable(
@@ -38,12 +45,23 @@ export const taskRuns = pgTable(
     startedAt: tz('started_at'),
     finishedAt: tz('finished_at'),
     deadlineAt: tz('deadline_at').notNull(),
+    /**
+     * Every transition after RECEIVED (which is `created_at`), in order, appended by the same
+     * statement that moves `state`. Kept in the row rather than in an event table: a run's
+     * history is read only with its run, and an event row per transition was 3 of the 5 rows
+     * (with their index entries and foreign-key checks) written per run of a fan-out.
+     */
+    history: jsonb('history').$type<RunHistoryEntry[]>().notNull().default(sql`'[]'::jsonb`),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('task_runs_task_state_idx').on(t.taskId, t.state),
     index('task_runs_host_idx').on(t.hostId),
-    index('task_runs_state_deadline_idx').on(t.state, t.deadlineAt),
+    /**
+     * Open runs only, for the sweeper: a run reaching its terminal state leaves this index
+     * instead of adding an entry to it (most runs of a fan-out go terminal within seconds).
+     */
+    index('task_runs_open_deadline_idx').on(t.state, t.deadlineAt).where(sql`state in ('RECEIVED', 'DISPATCHED', 'RUNNING')`),
     /** Recently failed runs, for the diagnostics job that queues their hosts. */
     index('task_runs_failed_finished_idx').on(t.finishedAt).where(sql`state in ('FAILED', 'TIMED_OUT')`),
   ],

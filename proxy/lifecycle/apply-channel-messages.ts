@@ -44,7 +44,7 @@ function latestRoutes(messages: RouteChangesMessage[]) {
  * set-based statements (never one per message): channel status, routing changes, heartbeats
  * (agents and host metrics), acks (→ RUNNING), results (→ terminal) and undeliverable
  * dispatches. Every run transition is conditional — a terminal run never moves, duplicates
- * change nothing — and writes its task_events row in the same statement.
+ * change nothing — and appends to the run's history in the same statement.
  */
 export async function applyChannelMessages(db: Db, messages: ChannelToProxy[], options: ApplyOptions = {}): Promise<AppliedBatch> {
   const status: ChannelStatusMessage[] = [];
@@ -194,12 +194,11 @@ async function applyAcks(tx: Db, acks: RunAckedMessage[]): Promise<string[]> {
     with x as (
       select distinct on (run_id) * from json_to_recordset(${json(list)}) as x(run_id uuid, agent_id text, channel_id text, at bigint, duplicate boolean)
     ), upd as (
-      update task_runs r set state = 'RUNNING', started_at = coalesce(r.started_at, now()), channel_id = x.channel_id, updated_at = now()
+      update task_runs r set state = 'RUNNING', started_at = coalesce(r.started_at, now()), channel_id = x.channel_id, updated_at = now(),
+        history = r.history || jsonb_build_array(jsonb_build_object('state', 'RUNNING', 'at', clock_timestamp(),
+          'detail', jsonb_build_object('channelId', x.channel_id, 'agentAt', x.at, 'duplicate', x.duplicate)))
       from x where r.id = x.run_id and r.agent_id = x.agent_id and r.state in ('RECEIVED', 'DISPATCHED')
-      returning r.id, r.task_id, x.channel_id, x.at, x.duplicate
-    ), ev as (
-      insert into task_events (run_id, task_id, state, at, detail)
-      select id, task_id, 'RUNNING', clock_timestamp(), json_build_object('channelId', channel_id, 'agentAt', at, 'duplicate', duplicate)::jsonb from upd
+      returning r.task_id
     )
     select distinct task_id from upd`);
   return done.map((d) => d.task_id);
@@ -231,16 +230,18 @@ async function applyResults(tx: Db, results: RunResultMessage[], acked: Set<stri
       update task_runs r set state = x.state, exit_code = x.exit_code, signal = x.signal, stdout = x.stdout, stderr = x.stderr,
         stdout_truncated = x.stdout_truncated, stderr_truncated = x.stderr_truncated, duration_ms = x.duration_ms,
         started_at = coalesce(r.started_at, to_timestamp(x.started_at / 1000.0)), finished_at = now(),
-        error_code = x.error_code, error_message = x.error_message, channel_id = x.channel_id, updated_at = now()
+        error_code = x.error_code, error_message = x.error_message, channel_id = x.channel_id, updated_at = now(),
+        -- RUNNING first when this result is the first the proxy hears of the run's start (its
+        -- ack came with it, or was lost: then the entry says it was inferred).
+        history = r.history
+          || case when prev.state <> 'RUNNING' then jsonb_build_array(jsonb_build_object('state', 'RUNNING', 'at', clock_timestamp(),
+               'detail', case when x.acked then jsonb_build_object('channelId', x.channel_id) else jsonb_build_object('channelId', x.channel_id, 'inferred', true) end))
+             else '[]'::jsonb end
+          || jsonb_build_array(jsonb_build_object('state', x.state, 'at', clock_timestamp(),
+               'detail', case when x.error_code is null then null else jsonb_build_object('code', x.error_code) end))
       from x, prev
       where r.id = x.run_id and prev.id = r.id and r.agent_id = x.agent_id and r.state in ('RECEIVED', 'DISPATCHED', 'RUNNING')
-      returning r.id, r.task_id, r.state, prev.state as prev_state, x.channel_id, x.error_code, x.acked
-    ), ev as (
-      insert into task_events (run_id, task_id, state, at, detail)
-      select id, task_id, 'RUNNING', clock_timestamp(), case when acked then json_build_object('channelId', channel_id) else json_build_object('channelId', channel_id, 'inferred', true) end::jsonb
-      from upd where prev_state <> 'RUNNING'
-      union all
-      select id, task_id, state, clock_timestamp(), case when error_code is null then null else json_build_object('code', error_code)::jsonb end from upd
+      returning r.id, r.task_id
     )
     select id, task_id from upd`);
   return { runs: done.length, tasks: [...new Set(done.map((d) => d.task_id))] };
@@ -251,12 +252,9 @@ async function applyUndeliverable(tx: Db, list: UndeliverableMessage[]) {
   // as the agent is online somewhere (or ends the run once the agent stayed away too long).
   const data = list.map((u) => ({ run_id: u.runId, channel_id: u.channelId, code: u.error.code }));
   await tx.execute(sql`
-    with x as (select * from json_to_recordset(${json(data)}) as x(run_id uuid, channel_id text, code text)),
-    upd as (
-      update task_runs r set channel_id = null, updated_at = now()
-      from x where r.id = x.run_id and r.state = 'DISPATCHED' and r.channel_id = x.channel_id
-      returning r.id, r.task_id, x.channel_id, x.code
-    )
-    insert into task_events (run_id, task_id, state, at, detail)
-    select id, task_id, 'DISPATCHED', clock_timestamp(), json_build_object('undeliverable', true, 'channelId', channel_id, 'code', code)::jsonb from upd`);
+    with x as (select * from json_to_recordset(${json(data)}) as x(run_id uuid, channel_id text, code text))
+    update task_runs r set channel_id = null, updated_at = now(),
+      history = r.history || jsonb_build_array(jsonb_build_object('state', 'DISPATCHED', 'at', clock_timestamp(),
+        'detail', jsonb_build_object('undeliverable', true, 'channelId', x.channel_id, 'code', x.code)))
+    from x where r.id = x.run_id and r.state = 'DISPATCHED' and r.channel_id = x.channel_id`);
 }

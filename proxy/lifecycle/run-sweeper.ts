@@ -62,12 +62,11 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
       order by deadline_at limit ${limit} for update skip locked
     ), upd as (
       update task_runs r set state = 'TIMED_OUT', error_code = 'AGENT-ENV-TIMEOUT',
-        error_message = replace(${timeoutMsg}, '{timeoutMs}', t.timeout_ms::text), finished_at = now(), updated_at = now()
+        error_message = replace(${timeoutMsg}, '{timeoutMs}', t.timeout_ms::text), finished_at = now(), updated_at = now(),
+        history = r.history || jsonb_build_array(jsonb_build_object('state', 'TIMED_OUT', 'at', clock_timestamp(),
+          'detail', jsonb_build_object('code', 'AGENT-ENV-TIMEOUT', 'by', 'proxy')))
       from due, tasks t where r.id = due.id and t.id = r.task_id
       returning r.id, r.task_id
-    ), ev as (
-      insert into task_events (run_id, task_id, state, at, detail)
-      select id, task_id, 'TIMED_OUT', clock_timestamp(), json_build_object('code', 'AGENT-ENV-TIMEOUT', 'by', 'proxy')::jsonb from upd
     )
     select task_id from upd`);
   for (const e of expired) touched.add(e.task_id);
@@ -85,12 +84,11 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
     ), upd as (
       update task_runs r set state = 'FAILED', error_code = 'CHANNEL-ENV-AGENT_OFFLINE',
         error_message = replace(replace(${offlineMsg}, '{agentId}', coalesce(r.agent_id, '(none)')), '{channelId}', coalesce(r.channel_id, '(none)')),
-        finished_at = now(), updated_at = now()
+        finished_at = now(), updated_at = now(),
+        history = r.history || jsonb_build_array(jsonb_build_object('state', 'FAILED', 'at', clock_timestamp(),
+          'detail', jsonb_build_object('code', 'CHANNEL-ENV-AGENT_OFFLINE', 'by', 'proxy')))
       from due where r.id = due.id
       returning r.id, r.task_id
-    ), ev as (
-      insert into task_events (run_id, task_id, state, at, detail)
-      select id, task_id, 'FAILED', clock_timestamp(), json_build_object('code', 'CHANNEL-ENV-AGENT_OFFLINE', 'by', 'proxy')::jsonb from upd
     )
     select task_id from upd`);
   for (const e of orphaned) touched.add(e.task_id);
@@ -110,12 +108,11 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
         and (r.channel_id is null or r.channel_id <> a.channel_id or r.dispatched_at < now() - make_interval(secs => ${ackMs / 1000}))
       order by r.dispatched_at nulls first limit ${limit} for update of r skip locked
     ), upd as (
-      update task_runs r set channel_id = due.new_channel, dispatched_at = now(), attempts = r.attempts + 1, updated_at = now()
+      update task_runs r set channel_id = due.new_channel, dispatched_at = now(), attempts = r.attempts + 1, updated_at = now(),
+        history = r.history || jsonb_build_array(jsonb_build_object('state', 'DISPATCHED', 'at', clock_timestamp(),
+          'detail', jsonb_build_object('channelId', due.new_channel, 'attempt', r.attempts + 1, 'resent', true)))
       from due, tasks t where r.id = due.id and t.id = r.task_id
       returning r.id, r.task_id, r.agent_id, r.channel_id, r.attempts, t.command, t.argv, t.timeout_ms, t.cwd, t.env, t.run_as, t.created_at, t.lane
-    ), ev as (
-      insert into task_events (run_id, task_id, state, at, detail)
-      select id, task_id, 'DISPATCHED', clock_timestamp(), json_build_object('channelId', channel_id, 'attempt', attempts, 'resent', true)::jsonb from upd
     )
     select * from upd`);
   if (resend.length) {

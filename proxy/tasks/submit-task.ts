@@ -17,11 +17,9 @@ export interface SubmittedTask {
 const message = (code: ErrorCode, params: ErrorParams) => renderMessage(errorEntry(code).message, params);
 
 /**
- * Persist a task: resolve every target in one query, then insert the task, all its runs and
- * their first state changes in ONE statement. A run's RECEIVED transition is its `created_at`
- * (the history shows it from there, see `listRuns`): no event row of its own, which at
- * 10,000 runs is 10,000 rows and foreign-key checks fewer on the way to the first dispatch.
- * Each run starts in its right state: targets
+ * Persist a task: resolve every target in one query, then insert the task and all its runs,
+ * each with its first state change in its history, in ONE statement. A run's RECEIVED
+ * transition is its `created_at` (`listRuns` shows it from there). Each run starts in its right state: targets
  * matching no host end REJECTED (PROXY-USR-TARGET_NOT_FOUND), hosts whose agent is offline end
  * FAILED (CHANNEL-ENV-AGENT_OFFLINE), the rest are DISPATCHED to their agent's channel (the
  * caller publishes them after the commit; if it dies first, the sweeper sends them). A host
@@ -72,20 +70,16 @@ export async function submitTask(ctx: Context, input: TaskRequest, apiKeyId: num
       returning id
     ), x as (
       select * from json_to_recordset(${JSON.stringify(runs)}::json) as x(id uuid, target text, host_id bigint, agent_id text, channel_id text, state text, error_code text, error_message text)
-    ), ins as (
-      insert into task_runs (id, task_id, target, host_id, agent_id, channel_id, state, attempts, error_code, error_message,
-        created_at, dispatched_at, finished_at, deadline_at)
-      select x.id, task.id, x.target, x.host_id, x.agent_id, x.channel_id, x.state, case when x.state = 'DISPATCHED' then 1 else 0 end,
-        x.error_code, x.error_message, ${createdAt}::timestamptz,
-        case when x.state = 'DISPATCHED' then now() end, case when x.state in ('REJECTED', 'FAILED') then now() end, ${deadlineAt}::timestamptz
-      from x cross join task
-      returning id, task_id, state, error_code, channel_id
     )
-    insert into task_events (run_id, task_id, state, at, detail)
-    select id, task_id, state, clock_timestamp(),
-      case when error_code is not null then json_build_object('code', error_code)::jsonb
-           when channel_id is not null then json_build_object('channelId', channel_id, 'attempt', 1)::jsonb end
-    from ins`);
+    insert into task_runs (id, task_id, target, host_id, agent_id, channel_id, state, attempts, error_code, error_message,
+      created_at, dispatched_at, finished_at, deadline_at, history)
+    select x.id, task.id, x.target, x.host_id, x.agent_id, x.channel_id, x.state, case when x.state = 'DISPATCHED' then 1 else 0 end,
+      x.error_code, x.error_message, ${createdAt}::timestamptz,
+      case when x.state = 'DISPATCHED' then now() end, case when x.state in ('REJECTED', 'FAILED') then now() end, ${deadlineAt}::timestamptz,
+      jsonb_build_array(jsonb_build_object('state', x.state, 'at', now(), 'detail',
+        case when x.error_code is not null then jsonb_build_object('code', x.error_code)
+             else jsonb_build_object('channelId', x.channel_id, 'attempt', 1) end))
+    from x cross join task`);
   if (targets.length >= 1000) {
     ctx.log.info({ taskId, targets: targets.length, resolveMs: Math.round(resolvedMs), totalMs: Math.round(performance.now() - t0) }, 'large task persisted');
   }

@@ -84,12 +84,8 @@ export async function listRuns(db: Db, taskId: string, options: ListRunsOptions 
     sql`select r.id, r.target, r.host_id, r.agent_id, r.channel_id, r.state, r.attempts, r.exit_code, r.signal, r.stdout, r.stderr,
           r.stdout_truncated, r.stderr_truncated, r.duration_ms, r.error_code, r.error_message, r.created_at, r.dispatched_at,
           r.started_at, r.finished_at, r.deadline_at,
-          (select json_agg(h.event order by h.n) from (
-            -- RECEIVED is the run's creation (submitTask writes no event row for it; rows older ones wrote are the same).
-            select 0::bigint as n, json_build_object('state', 'RECEIVED', 'at', r.created_at, 'detail', null) as event
-            union all
-            select e.id, json_build_object('state', e.state, 'at', e.at, 'detail', e.detail) from task_events e
-            where e.run_id = r.id and e.state <> 'RECEIVED') h) as history
+          -- RECEIVED is the run's creation: no entry of its own (see submitTask).
+          jsonb_build_array(jsonb_build_object('state', 'RECEIVED', 'at', r.created_at, 'detail', null)) || r.history as history
         from task_runs r
         where r.task_id = ${taskId}
           ${options.state ? sql`and r.state = ${options.state}` : sql``}
