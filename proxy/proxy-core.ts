@@ -10,7 +10,7 @@ import { startRunSweeper, type RunSweeper, type RunSweeperOptions } from './life
 import { TaskNotifier } from './lifecycle/task-notifier.js';
 import { createMicroBatcher } from './micro-batcher.js';
 import { registerAgents, verifyAgentCredentials } from './register/register-agents.js';
-import { Dispatcher } from './tasks/dispatcher.js';
+import { Dispatcher, type PreparedBulk } from './tasks/dispatcher.js';
 import { submitTask } from './tasks/submit-task.js';
 import type { TaskRequest } from './tasks/task-schemas.js';
 
@@ -96,14 +96,17 @@ export function createProxy(ctx: Context, options: ProxyOptions): ProxyCore {
     async submit(input, apiKeyId) {
       if (closed) throw new StarlingError('PROXY-SYS-SHUTTING_DOWN');
       const d = await ensureDispatcher();
-      const task = await submitTask(ctx, input, apiKeyId);
+      let prepared: PreparedBulk | undefined;
+      const task = await submitTask(ctx, input, apiKeyId, (jobs, lane) => {
+        if (lane === 'bulk') prepared = d.prepareBulk(jobs);
+      });
       if (task.lane === 'interactive') {
         if (interactive.size > 50_000) pruneInteractive();
         const until = Date.now() + input.timeoutMs + 60_000;
         for (const j of task.jobs) interactive.set(j.runId, until);
         await d.sendNow(task.jobs).catch((err: Error) => ctx.log.warn({ err: err.message, taskId: task.taskId }, 'publish failed; the sweeper re-sends'));
       } else {
-        d.enqueueBulk(task.jobs);
+        d.enqueueBulk(prepared ?? task.jobs);
       }
       return task.taskId;
     },

@@ -221,26 +221,26 @@ async function applyResults(tx: Db, results: RunResultMessage[], acked: Set<stri
         run_id uuid, agent_id text, channel_id text, state text, exit_code int, signal text, stdout text, stderr text,
         stdout_truncated boolean, stderr_truncated boolean, duration_ms int, started_at bigint, finished_at bigint,
         error_code text, error_message text, acked boolean)
-    ), prev as (
-      -- By primary key (= any of the batch's ids): a join with x is planned as a scan of every
-      -- open run (x's size is unknown to the planner), which during a big fan-out is thousands.
-      select r.id, r.state from task_runs r
-      where r.id = any(array(select run_id from x)) and r.state in ('RECEIVED', 'DISPATCHED', 'RUNNING') for update of r
     ), upd as (
       update task_runs r set state = x.state, exit_code = x.exit_code, signal = x.signal, stdout = x.stdout, stderr = x.stderr,
         stdout_truncated = x.stdout_truncated, stderr_truncated = x.stderr_truncated, duration_ms = x.duration_ms,
         started_at = coalesce(r.started_at, to_timestamp(x.started_at / 1000.0)), finished_at = now(),
         error_code = x.error_code, error_message = x.error_message, channel_id = x.channel_id, updated_at = now(),
         -- RUNNING first when this result is the first the proxy hears of the run's start (its
-        -- ack came with it, or was lost: then the entry says it was inferred).
+        -- ack came with it, or was lost: then the entry says it was inferred). In SET, r.state
+        -- is the row's state before this update (after a concurrent update: the newest one).
         history = r.history
-          || case when prev.state <> 'RUNNING' then jsonb_build_array(jsonb_build_object('state', 'RUNNING', 'at', clock_timestamp(),
+          || case when r.state <> 'RUNNING' then jsonb_build_array(jsonb_build_object('state', 'RUNNING', 'at', clock_timestamp(),
                'detail', case when x.acked then jsonb_build_object('channelId', x.channel_id) else jsonb_build_object('channelId', x.channel_id, 'inferred', true) end))
              else '[]'::jsonb end
           || jsonb_build_array(jsonb_build_object('state', x.state, 'at', clock_timestamp(),
                'detail', case when x.error_code is null then null else jsonb_build_object('code', x.error_code) end))
-      from x, prev
-      where r.id = x.run_id and prev.id = r.id and r.agent_id = x.agent_id and r.state in ('RECEIVED', 'DISPATCHED', 'RUNNING')
+      from x
+      -- By primary key (= any of the batch's ids) as well as the join: a join with x alone is
+      -- planned as a scan of every open run (x's size is unknown to the planner), which during
+      -- a big fan-out is thousands.
+      where r.id = any(array(select run_id from x)) and r.id = x.run_id and r.agent_id = x.agent_id
+        and r.state in ('RECEIVED', 'DISPATCHED', 'RUNNING')
       returning r.id, r.task_id
     )
     select id, task_id from upd`);

@@ -24,6 +24,11 @@ export interface DispatchJob {
   task: TaskSpec;
 }
 
+/** Bulk runs in publication chunks, each signed and encoded (or being so) ahead of its turn. */
+export interface PreparedBulk {
+  chunks: Array<{ runIds: string[]; readonly encoded: Promise<Map<string, ProxyToChannel[]>> }>;
+}
+
 /** Options of {@link Dispatcher}. */
 export interface DispatcherOptions {
   transport: Transport;
@@ -53,7 +58,7 @@ export interface DispatcherOptions {
  * sent again once their ack is overdue.
  */
 export class Dispatcher {
-  private readonly bulk: DispatchJob[][] = [];
+  private readonly bulk: PreparedBulk['chunks'] = [];
   private bulkRunning: Promise<void> | undefined;
   private closed = false;
   private readonly bulkChunk: number;
@@ -94,6 +99,31 @@ export class Dispatcher {
   /** Sign and publish now, in `lane` (the interactive lane by default; the sweeper's re-sends name their task's lane). */
   async sendNow(jobs: DispatchJob[], lane: Lane = 'interactive'): Promise<void> {
     if (jobs.length === 0) return;
+    await this.publish(this.encode(jobs), lane);
+  }
+
+  /**
+   * Sign and encode runs for the bulk lane ahead of their publication, a chunk per turn of the
+   * event loop, starting now. The proxy calls this while the task's insert is in flight: the
+   * signing then uses the time the proxy would otherwise spend waiting for the database, not
+   * the fan-out's. Nothing is published until {@link enqueueBulk}; a task whose insert failed
+   * is simply dropped.
+   */
+  prepareBulk(jobs: DispatchJob[]): PreparedBulk {
+    const chunks: DispatchJob[][] = [];
+    for (let i = 0; i < jobs.length; i += this.bulkChunk) chunks.push(jobs.slice(i, i + this.bulkChunk));
+    const encoded: Array<Promise<Map<string, ProxyToChannel[]>>> = [];
+    let previous: Promise<unknown> = Promise.resolve();
+    for (const chunk of chunks) {
+      const next = previous.then(() => yieldToLoop()).then(() => this.encode(chunk));
+      encoded.push(next);
+      previous = next.catch(() => {});
+    }
+    return { chunks: chunks.map((c, i) => ({ runIds: c.map((j) => j.runId), encoded: encoded[i]! })) };
+  }
+
+  /** Sign runs (one Ed25519 signature per task over a Merkle root of its runs) and group the encoded frames by channel. */
+  private encode(jobs: DispatchJob[]): Map<string, ProxyToChannel[]> {
     const byChannel = new Map<string, ProxyToChannel[]>();
     const now = Date.now();
     // Runs of one task share every signed field but runId/agentId: one Ed25519 signature over a
@@ -120,34 +150,49 @@ export class Dispatcher {
         out.push({ type: 'run.dispatch.encoded', v: PROTOCOL_VERSION, agentId: frame.agentId, runId: frame.runId, deadline: frame.deadline, frame: encodeFrame(frame) });
       });
     }
+    return byChannel;
+  }
+
+  private async publish(byChannel: Map<string, ProxyToChannel[]>, lane: Lane): Promise<void> {
     await Promise.all([...byChannel].map(([channelId, messages]) => this.options.transport.sendToChannel(channelId, messages, lane)));
   }
 
-  /** Queue for the bulk lane; returns at once. */
-  enqueueBulk(jobs: DispatchJob[]): void {
-    if (jobs.length === 0 || this.closed) return;
-    this.bulk.push(jobs);
+  /** Queue for the bulk lane (runs, or runs prepared by {@link prepareBulk}); returns at once. */
+  enqueueBulk(work: DispatchJob[] | PreparedBulk): void {
+    const prepared = Array.isArray(work) ? this.prepareLazily(work) : work;
+    if (prepared.chunks.length === 0 || this.closed) return;
+    this.bulk.push(...prepared.chunks);
     this.bulkRunning ??= this.drainBulk().finally(() => {
       this.bulkRunning = undefined;
     });
   }
 
+  /** Chunks encoded only when the bulk lane reaches them. */
+  private prepareLazily(jobs: DispatchJob[]): PreparedBulk {
+    const lazy = (chunk: DispatchJob[]) => {
+      let encoded: Promise<Map<string, ProxyToChannel[]>> | undefined;
+      const encode = () => this.encode(chunk);
+      return { runIds: chunk.map((j) => j.runId), get encoded() { return (encoded ??= Promise.resolve().then(encode)); } };
+    };
+    const chunks: PreparedBulk['chunks'] = [];
+    for (let i = 0; i < jobs.length; i += this.bulkChunk) chunks.push(lazy(jobs.slice(i, i + this.bulkChunk)));
+    return { chunks };
+  }
+
   /** Runs waiting in the bulk lane. */
   get bulkQueued(): number {
-    return this.bulk.reduce((n, b) => n + b.length, 0);
+    return this.bulk.reduce((n, b) => n + b.runIds.length, 0);
   }
 
   private async drainBulk(): Promise<void> {
     while (this.bulk.length && !this.closed) {
       await this.waitForRoom();
-      const head = this.bulk[0]!;
-      const chunk = head.splice(0, this.bulkChunk);
-      if (head.length === 0) this.bulk.shift();
-      for (const j of chunk) this.outstanding.add(j.runId);
+      const chunk = this.bulk.shift()!;
+      for (const id of chunk.runIds) this.outstanding.add(id);
       try {
-        await this.sendNow(chunk, 'bulk');
+        await this.publish(await chunk.encoded, 'bulk');
       } catch (err) {
-        this.options.log.warn({ err: (err as Error).message, runs: chunk.length }, 'bulk publish failed; the sweeper re-sends');
+        this.options.log.warn({ err: (err as Error).message, runs: chunk.runIds.length }, 'bulk publish failed; the sweeper re-sends');
       }
       await yieldToLoop();
     }

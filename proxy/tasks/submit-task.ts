@@ -23,9 +23,12 @@ const message = (code: ErrorCode, params: ErrorParams) => renderMessage(errorEnt
  * matching no host end REJECTED (PROXY-USR-TARGET_NOT_FOUND), hosts whose agent is offline end
  * FAILED (CHANNEL-ENV-AGENT_OFFLINE), the rest are DISPATCHED to their agent's channel (the
  * caller publishes them after the commit; if it dies first, the sweeper sends them). A host
- * named twice (by IP and by name, say) gets one run.
+ * named twice (by IP and by name, say) gets one run. `onPlanned` sees the runs to dispatch
+ * once they are known, before the insert.
  */
-export async function submitTask(ctx: Context, input: TaskRequest, apiKeyId: number | null): Promise<SubmittedTask> {
+export async function submitTask(
+  ctx: Context, input: TaskRequest, apiKeyId: number | null, onPlanned?: (jobs: DispatchJob[], lane: SubmittedTask['lane']) => void,
+): Promise<SubmittedTask> {
   const taskId = uuidv7();
   const now = ctx.clock.now();
   const targets = [...new Set(input.targets.map((t) => String(t).trim()))];
@@ -59,6 +62,9 @@ export async function submitTask(ctx: Context, input: TaskRequest, apiKeyId: num
     }
   }
   const lane = input.wait > 0 || jobs.length <= ctx.config.PROXY_INTERACTIVE_MAX_TARGETS ? 'interactive' : 'bulk';
+  // The caller may start preparing the dispatches now (signing them while the insert runs); it
+  // publishes nothing before this function returns, i.e. before the commit.
+  onPlanned?.(jobs, lane);
   const createdAt = new Date(now).toISOString();
   const deadlineAt = new Date(now + input.timeoutMs + ctx.config.PROXY_RESULT_GRACE_MS).toISOString();
   await ctx.db.execute(sql`
