@@ -186,7 +186,7 @@ function probeLoop(url: string, key: string): { stop(): Promise<number[]> } {
     if (r.counts.SUCCEEDED !== 1) throw new Error(`probe did not succeed: ${JSON.stringify(r.counts)}`);
     const ms = performance.now() - t;
     lat.push(ms);
-    if (process.env.BENCH_VERBOSE && ms > 200) {
+    if (process.env.BENCH_VERBOSE && ms > Number(process.env.BENCH_SLOW_MS ?? 200)) {
       const h = r.runs[0].history as Array<{ state: string; at: string }>;
       const base = t0Wall;
       console.error(`  slow probe ${Math.round(ms)} ms: ${h.map((e) => `${e.state}+${Date.parse(e.at) - base}`).join(' ')} agentStarted+${Date.parse(r.runs[0].startedAt) - base} answered+${Date.now() - base}`);

@@ -66,9 +66,22 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
   const runsKey = (channelId: string, lane: Lane) => (lane === 'bulk' ? `${prefix}:runs:${channelId}` : `${prefix}:runs-interactive:${channelId}`);
   const resultsKey = (lane: Lane) => (lane === 'bulk' ? `${prefix}:results` : `${prefix}:results-interactive`);
 
-  async function append(key: string, messages: readonly object[]): Promise<void> {
+  // The interactive lane writes (XADD, XACK/XDEL) on a connection of its own: on the shared one
+  // its commands queued behind the bulk lane's pipelines (hundreds of KB of dispatches or
+  // result acks each), adding tens of milliseconds to a one-host command during a fan-out.
+  let urgent: Redis | undefined;
+  const writer = (lane: Lane): Redis => {
+    if (lane === 'bulk') return redis;
+    if (!urgent) {
+      urgent = redis.duplicate();
+      urgent.on('error', () => {}); // errors surface on the commands; reconnects are ioredis's
+    }
+    return urgent;
+  };
+
+  async function append(key: string, messages: readonly object[], lane: Lane): Promise<void> {
     if (messages.length === 0) return;
-    const pipe = redis.pipeline();
+    const pipe = writer(lane).pipeline();
     // Entries stay below `entryBytes`: a string above V8's large-object size (~128 KiB) lives
     // until the next full GC, and a fan-out makes thousands of them on both sides.
     let parts: string[] = [];
@@ -138,7 +151,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
       const messages = await decode(entries);
       if (messages.length) await handler(messages, lane);
       const ids = entries.map((e) => e[0]);
-      await redis.multi().xack(key, group, ...ids).xdel(key, ...ids).exec();
+      await writer(lane).multi().xack(key, group, ...ids).xdel(key, ...ids).exec();
     };
 
     const loop = async () => {
@@ -206,13 +219,14 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
 
   return {
     kind: 'redis',
-    sendToChannel: (channelId, messages, lane = 'bulk') => append(runsKey(channelId, lane), messages),
-    sendToProxy: (messages, lane = 'bulk') => append(resultsKey(lane), messages),
+    sendToChannel: (channelId, messages, lane = 'bulk') => append(runsKey(channelId, lane), messages, lane),
+    sendToProxy: (messages, lane = 'bulk') => append(resultsKey(lane), messages, lane),
     consumeChannel: (channelId, handler) =>
       consumeLanes<ProxyToChannel>((lane) => runsKey(channelId, lane), CHANNEL_GROUP, proxyToChannel, handler, options.consumerName ?? channelId),
     consumeProxy: (handler) => consumeLanes<ChannelToProxy>(resultsKey, PROXY_GROUP, channelToProxy, handler, consumerName),
     close: onceClose(async () => {
       await Promise.all([...consumers].map((c) => c.close()));
+      urgent?.disconnect();
     }),
   };
 }
