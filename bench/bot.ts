@@ -1,15 +1,26 @@
 // Robot benchmark: acknowledgement latency of POST /bot/dingtalk under 200 signed requests/s
 // for 30 s (open-loop load from a separate process on loopback), and mention-to-reply time of a
-// `diag` of a reachable loopback host. Usage: npm run bench:bot [-- --seconds 30 --rate 200 --runs 1]
+// `diag` of a reachable loopback host.
+//
+// Configurations, headline first:
+// - production: `starling proxy --no-workers` and `starling worker`, two real processes on
+//   Postgres + Redis (BullMQ): the HTTP process only queues, the worker answers; once as is,
+//   once with the worker under `nice -n 10`;
+// - one process: the same `starling proxy` process with its job workers inside;
+// - harness: the robot alone inside this benchmark process (Postgres + BullMQ, PGlite +
+//   in-process jobs), the configuration earlier figures were taken in.
+// Usage: npm run bench:bot [-- --seconds 30 --rate 200 --runs 1 --samples 20 --only production]
+// (--only: configurations whose name contains the text; --no-workers: harness rows without job
+// workers, the HTTP path alone).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { quantile } from 'simple-statistics';
-import { groupMessage, startBotHarness, TEST_APP_SECRET, type BotHarness } from '../test/helpers/bot-harness.js';
-import { openMemoryPglite, openScratchPostgres } from '../test/helpers/db.js';
 import { componentBotServices } from '../bot/index.js';
+import { groupMessage, TEST_APP_SECRET } from '../test/helpers/bot-harness.js';
+import { openMemoryPglite, openScratchPostgres } from '../test/helpers/db.js';
 import { openPort } from '../test/helpers/tcp-diagnosis.js';
+import { harnessTarget, processTarget, type BotTarget } from './bot-targets.js';
 import { machineLine, printTable } from './machine.js';
 
 const { values } = parseArgs({
@@ -80,9 +91,9 @@ interface LoadResult {
   wallMs: number;
 }
 
-function runLoad(h: BotHarness, path = '/bot/dingtalk'): Promise<LoadResult> {
+function runLoad(t: BotTarget, path = '/bot/dingtalk'): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const params = { url: h.url, secret: TEST_APP_SECRET, rate: RATE, seconds: SECONDS, webhookBase: h.fake.sessionWebhook(''), path };
+    const params = { url: t.url, secret: TEST_APP_SECRET, rate: RATE, seconds: SECONDS, webhookBase: t.fake.sessionWebhook(''), path };
     const child = spawn(process.execPath, ['-e', LOAD], {
       env: { ...process.env, NODE_OPTIONS: '', STARLING_BENCH_LOAD: JSON.stringify(params) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -103,51 +114,51 @@ function runLoad(h: BotHarness, path = '/bot/dingtalk'): Promise<LoadResult> {
 }
 
 const ms = (v: number) => Math.round(v * 10) / 10;
+const perRequest = (cpuMs: number | undefined, n: number) => (cpuMs === undefined ? '-' : Math.round((cpuMs / Math.max(1, n)) * 100) / 100);
 
-async function ackBench(name: string, h: BotHarness, path = '/bot/dingtalk'): Promise<Record<string, string | number>> {
-  const statementsBefore = h.ctx.database.statements;
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  // The generator is another process, so this is the server's CPU alone (its HTTP, Redis and
-  // database clients, the job workers, PGlite when embedded, and the fake DingTalk).
-  const cpuBefore = process.cpuUsage();
-  const r = await runLoad(h, path);
-  const cpu = process.cpuUsage(cpuBefore);
-  loop.disable();
-  const statements = h.ctx.database.statements - statementsBefore;
+async function ackBench(name: string, t: BotTarget, path = '/bot/dingtalk'): Promise<Record<string, string | number>> {
+  const statementsBefore = t.statements();
+  const loopP99 = await t.loopDelay();
+  // The generator is another process, so this is the serving processes' CPU alone.
+  const cpuBefore = t.cpuMs();
+  const r = await runLoad(t, path);
+  const cpu = t.cpuMs();
+  const loopMs = await loopP99();
+  const statementsAfter = t.statements();
+  const statements = statementsBefore === undefined || statementsAfter === undefined ? undefined : statementsAfter - statementsBefore;
   const sorted = [...r.lat].sort((a, b) => a - b);
   const accepted = r.statuses['200'] ?? 0;
   return {
-    backend: name,
+    configuration: name,
     requests: RATE * SECONDS,
     'achieved req/s': Math.round((r.lat.length / r.wallMs) * 1000),
     'HTTP 200': accepted,
     errors: r.errors + (RATE * SECONDS - accepted - r.errors),
     'ack p50 (ms)': ms(quantile(sorted, 0.5)),
     'ack p99 (ms)': ms(quantile(sorted, 0.99)),
-    'SQL statements': statements,
-    'SQL / message': Math.round((statements / Math.max(1, accepted)) * 100) / 100,
     'p99 ≤ 50 ms': quantile(sorted, 0.99) <= 50 ? 'yes' : 'NO',
     'ack max (ms)': ms(sorted[sorted.length - 1] ?? 0),
-    'server CPU ms / request': Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, r.lat.length)) * 100) / 100,
-    'event-loop delay p99 (ms)': ms(loop.percentile(99) / 1e6),
+    'SQL / message': statements === undefined ? '-' : Math.round((statements / Math.max(1, accepted)) * 100) / 100,
+    'HTTP process CPU ms / request': perRequest(cpu.http - cpuBefore.http, r.lat.length),
+    'worker process CPU ms / request': perRequest(cpu.worker === undefined ? undefined : cpu.worker - (cpuBefore.worker ?? 0), r.lat.length),
+    'HTTP event-loop delay p99 (ms)': ms(loopMs),
     statuses: Object.entries(r.statuses).map(([k, v]) => `${k}×${v}`).join(' '),
   };
 }
 
-async function replyBench(name: string, h: BotHarness): Promise<Record<string, string | number>> {
+async function replyBench(name: string, t: BotTarget): Promise<Record<string, string | number>> {
   const times: number[] = [];
   const verdicts = new Set<string>();
-  const statementsBefore = h.ctx.database.statements;
+  const statementsBefore = t.statements();
   for (let i = 0; i < SAMPLES; i++) {
-    const m = groupMessage(h.fake, 'diag 127.0.0.1', { robotCode: 'dingbench-diag', conversationId: 'cidDiag==' });
+    const m = groupMessage(t.fake, 'diag 127.0.0.1', { robotCode: 'dingbench-diag', conversationId: 'cidDiag==' });
     const session = `s-${m.msgId as string}`;
     const t0 = Date.now();
-    const res = await h.callback(m);
+    const res = await t.callback(m);
     if (res.status !== 200) throw new Error(`callback answered ${res.status}`);
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const reply = h.fake.requests.find((r) => r.query.session === session);
+      const reply = t.fake.requests.find((r) => r.query.session === session);
       if (reply) {
         times.push(reply.at - t0);
         const text = (reply.body as { markdown?: { text?: string } }).markdown?.text ?? '';
@@ -161,51 +172,71 @@ async function replyBench(name: string, h: BotHarness): Promise<Record<string, s
     }
   }
   const sorted = times.sort((a, b) => a - b);
+  const statementsAfter = t.statements();
   return {
-    backend: name,
+    configuration: name,
     samples: SAMPLES,
     'mention → reply p50 (ms)': ms(quantile(sorted, 0.5)),
     'p90 (ms)': ms(quantile(sorted, 0.9)),
     'max (ms)': ms(sorted[sorted.length - 1]!),
-    'SQL / mention': Math.round(((h.ctx.database.statements - statementsBefore) / SAMPLES) * 10) / 10,
+    'SQL / mention': statementsBefore === undefined || statementsAfter === undefined ? '-' : Math.round(((statementsAfter - statementsBefore) / SAMPLES) * 10) / 10,
     'p50 ≤ 2 s': quantile(sorted, 0.5) <= 2000 ? 'yes' : 'NO',
     verdicts: [...verdicts].join(' '),
   };
 }
 
 const host = await openPort('SSH-2.0-OpenSSH_9.6 starling-bench\r\n');
+// The real diagnostics engine, probing the loopback "host" by TCP; cache off so every mention diagnoses afresh.
+const diagEnv = { DIAG_PING_MODE: 'tcp', DIAG_TCP_PROBE_PORTS: String(host.port), DIAG_SSH_PORT: String(host.port), DIAG_CACHE_TTL_MS: '0' };
+const noWorkers = Boolean(values['no-workers']);
+const configurations: Array<{ name: string; workers: boolean; start(): Promise<BotTarget> }> = [
+  { name: 'production: proxy --no-workers + worker, PG + Redis', workers: true, start: () => processTarget({ separateWorker: true, env: diagEnv }) },
+  // The same with the worker unable to take CPU from the HTTP process (as on a host of its own):
+  // on this 2-core machine both processes, Postgres, Redis and the load generator share the cores.
+  {
+    name: 'production, worker under nice 10', workers: true,
+    start: () => processTarget({ separateWorker: true, env: diagEnv, workerNice: 10 }),
+  },
+  { name: 'one process: proxy with workers, PG + Redis', workers: true, start: () => processTarget({ separateWorker: false, env: diagEnv }) },
+  {
+    name: `harness: Postgres + BullMQ${noWorkers ? ', no workers' : ''}`, workers: !noWorkers,
+    start: () => harnessTarget({ openDatabase: openScratchPostgres, redis: true, services: componentBotServices, startJobs: !noWorkers, env: diagEnv }),
+  },
+  {
+    name: `harness: PGlite + in-process jobs${noWorkers ? ', no workers' : ''}`, workers: !noWorkers,
+    start: () => harnessTarget({ openDatabase: openMemoryPglite, redis: false, services: componentBotServices, startJobs: !noWorkers, env: diagEnv }),
+  },
+];
 const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const ackRows: Array<Record<string, string | number>> = [];
 const replyRows: Array<Record<string, string | number>> = [];
 try {
-  for (const [name, opts] of [
-    ['Postgres + BullMQ (Redis)', { openDatabase: openScratchPostgres, redis: true }],
-    ['PGlite + in-process jobs', { openDatabase: openMemoryPglite, redis: false }],
-  ] as const) {
-    if (values.only && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
-    // The real diagnostics engine, probing the loopback "host" by TCP; cache off so every mention diagnoses afresh.
-    const h = await startBotHarness({
-      ...opts,
-      services: componentBotServices,
-      startJobs: !values['no-workers'],
-      env: { DIAG_PING_MODE: 'tcp', DIAG_TCP_PROBE_PORTS: String(host.port), DIAG_SSH_PORT: String(host.port), DIAG_CACHE_TTL_MS: '0' },
-    });
+  for (const c of configurations) {
+    if (values.only && !c.name.toLowerCase().includes(values.only.toLowerCase())) continue;
+    const t = await c.start();
     try {
       // Warm up connections and JIT before measuring.
-      await h.callback(groupMessage(h.fake, 'help', { robotCode: 'dingbench-warm' }));
-      // --no-workers: jobs are queued but not processed, to see the HTTP path on its own.
-      if (!values['no-workers']) replyRows.push(await replyBench(name, h));
+      await t.callback(groupMessage(t.fake, 'help', { robotCode: 'dingbench-warm' }));
+      if (c.workers) replyRows.push(await replyBench(c.name, t));
       // The same load on GET /healthz: what this machine gives any route, for comparison.
-      if (ackRows.length === 0 && !values.only) ackRows.push({ ...(await ackBench(name, h, '/healthz')), backend: 'baseline: GET /healthz', 'SQL statements': '-', 'SQL / message': '-' });
-      for (let run = 1; run <= RUNS; run++) ackRows.push(await ackBench(RUNS > 1 ? `${name} #${run}` : name, h));
+      if (ackRows.length === 0 && !values.only) {
+        ackRows.push({ ...(await ackBench(c.name, t, '/healthz')), configuration: `baseline: GET /healthz (${c.name.split(':')[0]})`, 'SQL / message': '-' });
+      }
+      for (let run = 1; run <= RUNS; run++) ackRows.push(await ackBench(RUNS > 1 ? `${c.name} #${run}` : c.name, t));
     } finally {
-      await h.close();
+      await t.close();
     }
   }
 } finally {
   await host.close();
 }
-printTable(`POST /bot/dingtalk acknowledgement, ${RATE} signed requests/s for ${SECONDS} s (open loop from a separate process, loopback)\n${machineLine()}`, ackRows);
+printTable(
+  `POST /bot/dingtalk acknowledgement, ${RATE} signed requests/s for ${SECONDS} s (open loop from a separate process, loopback)\n` +
+    'CPU: of the process serving HTTP (harness: this whole process, fake DingTalk included), and of the worker process when separate. ' +
+    'Event-loop delay: monitorEventLoopDelay in the HTTP process beyond its sampling interval (processes: prom-client\'s, 10 ms, read from /metrics; harness: 5 ms). ' +
+    'SQL: counted in this process (harness only).\n' + machineLine(),
+  ackRows,
+);
 printTable(`Mention → reply on the session webhook, diag of a reachable loopback host (${SAMPLES} sequential mentions, real diagnostics engine)\n${machineLine()}`, replyRows);
 console.log(`load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the machine is shared; compare with the /healthz baseline row)`);
 process.exit(0);

@@ -41,7 +41,7 @@ export interface BotOptions {
   commandTimeoutMs?: number;
   /** Stream reconnect backoff base, ms; default 1,000. */
   streamReconnectBaseMs?: number;
-  /** Redis key prefix of the limiter; default `starling:bot`. */
+  /** Redis key prefix of the limiter and the message ledger; default `<JOBS_PREFIX>:bot` (`starling:bot`). */
   redisPrefix?: string;
   /** How long message ids are kept for de-duplication, ms; default 7 days (DingTalk redelivers within minutes). */
   messageRetentionMs?: number;
@@ -108,13 +108,14 @@ export function createBot(ctx: Context, options: BotOptions = {}): Bot {
   });
   const adapters = new Map<string, ChatAdapter>([[dingtalk.platform, dingtalk]]);
   const limiterOptions = { max: dingtalk.limits.perWindow, windowMs: dingtalk.limits.windowMs, marginMs: options.rateMarginMs ?? 1000 };
+  const redisPrefix = options.redisPrefix ?? `${cfg.JOBS_PREFIX}:bot`;
   const limiter =
     options.limiter ??
-    (ctx.redis ? createRedisLimiter(ctx.redis, options.redisPrefix ?? 'starling:bot', limiterOptions) : createMemoryLimiter(limiterOptions));
+    (ctx.redis ? createRedisLimiter(ctx.redis, redisPrefix, limiterOptions) : createMemoryLimiter(limiterOptions));
   const retentionMs = options.messageRetentionMs ?? 7 * 86_400_000;
   const ledger = new MessageLedger(ctx.db, {
     ...options.ledger,
-    redis: ctx.redis ? { client: ctx.redis, prefix: options.redisPrefix ?? 'starling:bot', ttlMs: retentionMs } : undefined,
+    redis: ctx.redis ? { client: ctx.redis, prefix: redisPrefix, ttlMs: retentionMs } : undefined,
     log: ctx.log,
   });
   const deliveryAttempts = options.deliveryAttempts ?? 5;

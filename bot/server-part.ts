@@ -18,6 +18,8 @@ export interface BotServerPartOptions {
 /**
  * The robot as a part of `starling server` (the shape of cli/server-parts.ts `ServerPart`):
  * defines its jobs, mounts its routes, starts the prune schedule and Stream mode, closes them.
+ * In `starling worker` only the jobs are defined, and `closeJobs` flushes the message ledger
+ * the command jobs write through.
  */
 export function botServerPart(options: BotServerPartOptions = {}) {
   let bot: Bot | undefined;
@@ -39,6 +41,9 @@ export function botServerPart(options: BotServerPartOptions = {}) {
       const b = get(ctx);
       await b.start();
       return { close: () => b.close() };
+    },
+    async closeJobs(ctx: Context): Promise<void> {
+      await get(ctx).close();
     },
   };
 }

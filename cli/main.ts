@@ -43,7 +43,8 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
   } catch (err) {
     if (isStarlingError(err)) {
       io.stderr.write(`starling ${name}: ${err.message} (${err.code})\n`);
-      return err.code === 'PROXY-USR-CONFIG_INVALID' ? 78 : 1;
+      // 78 (EX_CONFIG): the configuration cannot work as given; a supervisor should not retry.
+      return err.code === 'PROXY-USR-CONFIG_INVALID' || err.code === 'PROXY-USR-WORKERS_NEED_REDIS' ? 78 : 1;
     }
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`starling ${name}: ${(err as Error).message}\n${command.usage}\n`);

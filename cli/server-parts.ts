@@ -25,6 +25,8 @@ export interface ServerPart {
   readiness?(ctx: Context): ReadinessCheck[];
   /** Start background work once HTTP listens; the returned close runs at shutdown (in reverse order). */
   start?(ctx: Context, http: RunningHttpServer): Promise<{ close(): Promise<void> }>;
+  /** In `starling worker` (which never calls `start`): release what the job processors hold, after the workers stopped. */
+  closeJobs?(ctx: Context): Promise<void>;
 }
 
 /** The proxy ↔ channel transport of this process: Redis Streams when REDIS_URL is set, in-process otherwise. */

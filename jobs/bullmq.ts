@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../core/index.js';
@@ -12,6 +13,8 @@ export interface BullJobsOptions {
   log?: Logger;
   /** Completed jobs kept per queue (for inspection and de-duplication); default 1,000. */
   keepCompleted?: number;
+  /** Stored on every job this process's workers process (BullMQ's `processedBy`); default `<hostname>:<pid>`. */
+  workerName?: string;
 }
 
 /**
@@ -66,7 +69,14 @@ export function createBullJobs(options: BullJobsOptions): Jobs {
       return job.id!;
     },
     async repeat(name, data, { everyMs }, id) {
+      // upsertJobScheduler is keyed by `id` and replaces the pending run of an existing schedule
+      // (at the same slot when `every` is unchanged), so any number of processes may declare
+      // the same schedule: Redis holds one. Its next run is added by the worker that takes the
+      // current one, so the declaring process need not run workers itself.
       await queue(name).upsertJobScheduler(id, { every: everyMs }, { name, data });
+    },
+    queues() {
+      return [...defs.keys()];
     },
     async failed(name) {
       const jobs = (await queue(name).getFailed(0, 999)) as Job[];
@@ -109,6 +119,7 @@ export function createBullJobs(options: BullJobsOptions): Jobs {
           {
             connection,
             prefix,
+            name: options.workerName ?? `${hostname()}:${process.pid}`,
             concurrency: def.concurrency ?? 1,
             ...(def.rateLimit && { limiter: { max: def.rateLimit.max, duration: def.rateLimit.durationMs } }),
           },

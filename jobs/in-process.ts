@@ -171,6 +171,9 @@ export function createInProcessJobs(options: InProcessJobsOptions = {}): Jobs {
       t.unref();
       repeats.set(key, t);
     },
+    queues() {
+      return [...lanes.keys()];
+    },
     async failed(name) {
       return [...lane(name).failed];
     },

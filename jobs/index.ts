@@ -7,6 +7,7 @@ import type { Jobs } from './types.js';
 export * from './types.js';
 export { createBullJobs, type BullJobsOptions } from './bullmq.js';
 export { createInProcessJobs, type InProcessJobsOptions } from './in-process.js';
+export { registerJobMetrics } from './metrics.js';
 
 /** Options of {@link createJobs}. */
 export interface CreateJobsOptions {

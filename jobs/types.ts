@@ -60,12 +60,18 @@ export interface Jobs {
   define<T>(def: JobDefinition<T>): void;
   /** Add a job; returns its id. Works before {@link start} (the job waits). */
   enqueue<T>(name: string, data: T, options?: EnqueueOptions): Promise<string>;
-  /** Add a repeating job every `everyMs`, identified by `id` (re-declaring it replaces it). */
+  /**
+   * Add a repeating job every `everyMs`, identified by `id` (re-declaring it replaces it). With
+   * BullMQ the schedule lives in Redis: declaring the same id from several processes leaves one
+   * schedule with one pending run, and whichever process runs the workers produces its runs.
+   */
   repeat<T>(name: string, data: T, schedule: { everyMs: number }, id: string): Promise<void>;
   /** Jobs of a queue that exhausted their retries, newest first. */
   failed(name: string): Promise<FailedJob[]>;
   /** Counts of a queue. */
   counts(name: string): Promise<JobCounts>;
+  /** Names of the defined queues, in definition order. */
+  queues(): string[];
   /** Start processing every defined queue. */
   start(): Promise<void>;
   /** Stop taking jobs, wait (bounded) for running ones, release connections. Safe to call twice. */

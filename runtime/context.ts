@@ -37,7 +37,7 @@ export interface CreateContextOptions {
   clock?: Clock;
   /** Apply migrations on open; default true. */
   migrate?: boolean;
-  /** BullMQ key prefix; default `starling`. */
+  /** BullMQ key prefix; default the JOBS_PREFIX setting. */
   jobsPrefix?: string;
   /** An already open database to use instead of opening one from the config (tests). */
   database?: Database;
@@ -99,7 +99,7 @@ export async function createContext(config: Config, options: CreateContextOption
     await database.close();
     throw err;
   }
-  const jobs = createJobs({ redis, log, ...(options.jobsPrefix && { prefix: options.jobsPrefix }) });
+  const jobs = createJobs({ redis, log, prefix: options.jobsPrefix ?? config.JOBS_PREFIX });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   let closing: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, port, setting } from '../setting.js';
+import { boolish, positiveInt, port, setting } from '../setting.js';
 
 /** Settings of the server process: listening, storage, Redis, logging, limits. */
 export const serverSettings = {
@@ -24,6 +24,16 @@ export const serverSettings = {
     doc: 'Redis connection URL for BullMQ jobs and the proxy-channel transport. Unset: jobs and transport run in-process.',
     allowed: 'a redis:// or rediss:// URL',
     secret: true,
+  }),
+  JOBS_WORKERS: setting({
+    schema: boolish, default: true,
+    doc: 'Whether `starling server` and `starling proxy` process jobs (robot commands and replies, diagnoses, CMDB reconciliation, clean-ups) themselves. false (or `--no-workers`): they only queue jobs, and `starling worker` processes them; this needs REDIS_URL and is refused without it (PROXY-USR-WORKERS_NEED_REDIS). `starling worker` ignores the setting.',
+    allowed: 'true or false',
+  }),
+  JOBS_PREFIX: setting({
+    schema: z.string().min(1).max(100), default: 'starling',
+    doc: 'Key prefix of the BullMQ queues in Redis (and of the robot\'s rate limiter and message ledger); every process of one installation must use the same, and installations sharing a Redis must differ.',
+    allowed: 'a non-empty string of at most 100 characters',
   }),
   STARLING_DATA_DIR: setting({
     schema: z.string().min(1), default: './.starling',

@@ -38,6 +38,12 @@ export const proxyErrors = {
     message: 'Setting {setting} has the invalid value {value}: {allowed}',
     remedy: 'Fix the setting in the environment or the config file; docs/configuration.md lists every setting.',
   },
+  'PROXY-USR-WORKERS_NEED_REDIS': {
+    status: 500, retryable: false, actor: 'starling-operator',
+    title: 'Separate job workers need Redis',
+    message: '{what} needs REDIS_URL: without Redis, jobs live in the memory of the process that queues them, so {consequence}.',
+    remedy: 'Set REDIS_URL (BullMQ) for the HTTP processes and `starling worker` alike, or keep the job workers in the HTTP process (JOBS_WORKERS=true, the default, without --no-workers).',
+  },
   'PROXY-DEP-DATABASE_UNAVAILABLE': {
     status: 503, retryable: true, actor: 'starling-operator',
     title: 'Database unavailable',
