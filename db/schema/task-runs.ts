@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, tz, updatedAt } from './columns.js';
-import { tasks } from './tasks.js';
 
 /** Run states: `RECEIVED → DISPATCHED → RUNNING → SUCCEEDED | FAILED | TIMED_OUT | CANCELED | REJECTED`. */
 export const RUN_STATES = ['RECEIVED', 'DISPATCHED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELED', 'REJECTED'] as const;
@@ -21,7 +20,10 @@ export const taskRuns = pgTable(
   'task_runs',
   {
     id: uuid('id').primaryKey(),
-    taskId: uuid('task_id').notNull().references(() => tasks.id, { onDelete: 'cascade' }),
+    // The task's id, without a foreign key: runs are inserted by the statement that inserts
+    // their task, and tasks are never deleted; the key check cost one index probe and row-lock
+    // check per run (~80 ms of a 10,000-run insert, all of it before the first dispatch).
+    taskId: uuid('task_id').notNull(),
     /** The target as the caller wrote it (IP, SN, hostname or host id). */
     target: text('target').notNull(),
     // The host and agent the run was for, as resolved at submission. No foreign keys (hosts and
