@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { lt, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../core/index.js';
+import { StarlingError, type Logger } from '../../core/index.js';
 import { botMessages, type Db } from '../../db/index.js';
 import { createMicroBatcher } from '../../diagnostics/index.js';
 
@@ -93,7 +93,8 @@ export class MessageLedger {
    * when another job holds the id.
    */
   async claim(message: MessageClaim, acceptedAt: number): Promise<boolean> {
-    if (this.closed) throw new Error('message ledger is closed');
+    // A job still running at shutdown fails with this and is retried by the next worker.
+    if (this.closed) throw new StarlingError('PROXY-SYS-SHUTTING_DOWN');
     const r = this.options.redis;
     if (!r) return this.track(this.claimInDb({ message, acceptedAt }));
     const won = Number(await r.client.eval(CLAIM, 1, `${r.prefix}:msg:${message.platform}:${message.messageId}`, String(acceptedAt), r.ttlMs)) === 1;
