@@ -55,6 +55,10 @@ select set_config('work_mem', ${workMem}, true);
 -- name: bare-join
 select count(*)::int as n from hosts h full outer join cmdb_hosts c on h.sn = c.sn;
 
+-- name: no-hashjoin
+-- For the reference bare join forced to a merge join (over the two tables' sn indexes).
+select set_config('enable_hashjoin', 'off', true);
+
 -- name: bare-join-sn-ip
 select count(*)::int as n from hosts h full outer join cmdb_hosts c on h.sn = c.sn and h.ip = c.ip;
 

@@ -44,7 +44,9 @@ export interface ReconcileSummary {
 }
 
 /** The statements of sql/reconcile.sql, in the order a run executes them. */
-const STEPS = ['lock', 'tune', 'keys', 'pairs', 'join', 'host-ips', 'analyze', 'tune-lookups', 'findings'] as const;
+const STEPS = [
+  'lock', 'tune', 'join', 'tune-lookups', 'analyze', 'keys', 'dup-hosts', 'analyze-keys', 'host-sns', 'unpair', 'findings',
+] as const;
 
 /** The placeholder serials of the current spec, as written (the SQL derives the folded forms). */
 function placeholderList(): string {
@@ -52,12 +54,14 @@ function placeholderList(): string {
 }
 
 /**
- * Reconcile the CMDB against agent facts, set-based in SQL: duplicates found in index order,
- * one hash full join of the two tables that keeps only the rows that are not clean matches,
- * and one INSERT … SELECT that writes every finding with its diff state (nothing is loaded
- * into Node). Runs in one REPEATABLE READ transaction, so every statement sees the same
- * snapshot and a run either stores all its findings and its diff against the previous
- * successful run, or none (the run is then marked failed and CMDB-SYS-RECONCILE_FAILED thrown).
+ * Reconcile the CMDB against agent facts, set-based in SQL: one statement reads the big
+ * tables (a hash full join that keeps only the rows that are not clean matches, with the
+ * repeated SNs and IPs grouped in index order beside it), a few statements on those kept rows
+ * derive what the join could not see, and one INSERT … SELECT writes every finding with its
+ * diff state (nothing is loaded into Node). Runs in one REPEATABLE READ transaction, so every
+ * statement sees the same snapshot and a run either stores all its findings and its diff
+ * against the previous successful run, or none (the run is then marked failed and
+ * CMDB-SYS-RECONCILE_FAILED thrown).
  */
 export async function reconcileCmdb(
   ctx: { db: Db; config: { CMDB_NO_AGENT_WINDOW_MS: number }; clock: { now(): number } },
@@ -77,17 +81,17 @@ export async function reconcileCmdb(
       async (tx) => {
         const db = tx as unknown as Db;
         const params = { runId, cutoff, placeholders: placeholderList(), workMem: options.workMem ?? '256MB' };
-        let matches = 0;
-        let found: { prevId: number | string | null; counts: { kind: string; state: string; n: number }[] } = { prevId: null, counts: [] };
+        let found: { prevId: number | string | null; matches: number; counts: { kind: string; state: string; n: number }[] } = {
+          prevId: null, matches: 0, counts: [],
+        };
         let done = 0;
         for (const step of STEPS) {
           const result = await runRows<Record<string, unknown>>(db, statement(SQL, step).build(params));
-          if (step === 'join') matches = Number(result[0]?.matches ?? 0);
           if (step === 'findings') found = result[0] as typeof found;
           await options.progress?.({ step, done: ++done, total });
         }
         const prevId = found.prevId === null ? null : Number(found.prevId);
-        const counts: Record<string, number> = { MATCH: matches };
+        const counts: Record<string, number> = { MATCH: Number(found.matches) };
         for (const k of FINDING_KINDS) counts[k] = 0;
         const diff = { new: 0, open: 0, resolved: 0 };
         for (const c of found.counts) {

@@ -227,3 +227,65 @@ describe.each(testDatabases())('CMDB reconciliation edge cases on $name', (backe
     expect(list.find((f) => f.kind === 'NO_AGENT')!.cmdbIp).toBe('10.1.0.9');
   });
 });
+
+describe.each(testDatabases())('CMDB reconciliation: repeats hidden among clean matches, placeholders as stored, on $name', (backend) => {
+  let database: Database;
+  const clock = new ManualClock(Date.parse('2026-11-23T10:00:00Z'));
+  const ctx = () => ({ db: database.db, config: loadConfig({ env: {} }), clock });
+  const ids = new Map<string, number>();
+
+  beforeAll(async () => {
+    database = await backend.open();
+    const seen = new Date(clock.now() - 60_000);
+    const agents = [
+      // Two agents with one SN and one IP, and one CMDB row with both: all clean-looking pairs.
+      { hostname: 'a1', sn: 'A1', ip: '10.2.0.1' }, { hostname: 'a2', sn: 'A1', ip: '10.2.0.1' },
+      // Two agents with one SN the CMDB does not know.
+      { hostname: 'b1', sn: 'B1', ip: '10.2.1.1' }, { hostname: 'b2', sn: 'B1', ip: '10.2.1.2' },
+      // A placeholder stored as a SN (here as written; the CMDB holds it upper-case, twice).
+      { hostname: 'c', sn: 'Default', ip: '10.2.2.1' },
+      // An agent whose SN the CMDB holds twice, at the IP of a third CMDB row: no SN_MISMATCH,
+      // as the CMDB knows the agent's SN.
+      { hostname: 'd', sn: 'D1', ip: '10.2.3.1' },
+      // A clean match whose IP a second CMDB row repeats; a clean match whose IP a second agent repeats.
+      { hostname: 'e', sn: 'E1', ip: '10.2.4.1' },
+      { hostname: 'f1', sn: 'F1', ip: '10.2.5.1' }, { hostname: 'f2', sn: 'F2', ip: '10.2.5.1' },
+    ];
+    const inserted = await database.db.insert(hosts).values(agents.map((a) => ({ ...a, lastSeenAt: seen }))).returning({ id: hosts.id, hostname: hosts.hostname });
+    for (const r of inserted) ids.set(r.hostname!, r.id);
+    const cmdb = await database.db.insert(cmdbHosts).values([
+      { source: 'test', hostname: 'ca', sn: 'A1', ip: '10.2.0.1' },
+      { source: 'test', hostname: 'cc1', sn: 'DEFAULT', ip: '10.2.2.1' },
+      { source: 'test', hostname: 'cc2', sn: 'DEFAULT', ip: '10.2.2.2' },
+      { source: 'test', hostname: 'cd1', sn: 'D1', ip: '10.2.3.8' },
+      { source: 'test', hostname: 'cd2', sn: 'D1', ip: '10.2.3.9' },
+      { source: 'test', hostname: 'cd3', sn: 'D3', ip: '10.2.3.1' },
+      { source: 'test', hostname: 'ce1', sn: 'E1', ip: '10.2.4.1' },
+      { source: 'test', hostname: 'ce2', sn: 'E2', ip: '10.2.4.1' },
+      { source: 'test', hostname: 'cf1', sn: 'F1', ip: '10.2.5.1' },
+    ]).returning({ id: cmdbHosts.id, hostname: cmdbHosts.hostname });
+    for (const r of cmdb) ids.set(r.hostname!, r.id);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('finds repeated SNs and IPs even where every pair looks clean, and pairs no placeholder', async () => {
+    const summary = await reconcileCmdb(ctx(), { trigger: 'test' });
+    expect(summary.counts).toEqual({
+      MATCH: 2, IP_MISMATCH: 0, SN_MISMATCH: 0, MISSING_IN_CMDB: 2, NO_AGENT: 1, DUPLICATE_SN: 3, DUPLICATE_IP: 3, INVALID_SN: 3,
+    });
+    const list = await database.db.select().from(cmdbFindings).where(eq(cmdbFindings.runId, summary.runId));
+    const id = (name: string) => ids.get(name)!;
+    expect(list.map((f) => f.key).sort()).toEqual([
+      'DUPLICATE_IP:cmdb:10.2.4.1', 'DUPLICATE_IP:host:10.2.0.1', 'DUPLICATE_IP:host:10.2.5.1',
+      'DUPLICATE_SN:cmdb:D1', 'DUPLICATE_SN:host:A1', 'DUPLICATE_SN:host:B1',
+      `INVALID_SN:cmdb:${id('cc1')}`, `INVALID_SN:cmdb:${id('cc2')}`, `INVALID_SN:host:${id('c')}`,
+      `MISSING_IN_CMDB:${id('b1')}`, `MISSING_IN_CMDB:${id('b2')}`,
+      `NO_AGENT:${id('cc2')}`,
+    ].sort());
+    expect(list.find((f) => f.key === 'DUPLICATE_SN:host:A1')!.detail).toMatchObject({ count: 2, hostIds: [id('a1'), id('a2')], hostnames: ['a1', 'a2'] });
+    expect(list.find((f) => f.key === 'DUPLICATE_SN:cmdb:D1')!.detail).toMatchObject({ count: 2, cmdbHostIds: [id('cd1'), id('cd2')] });
+    expect(list.find((f) => f.key === 'DUPLICATE_IP:cmdb:10.2.4.1')!.detail).toMatchObject({ count: 2, hostnames: ['ce1', 'ce2'] });
+  });
+});

@@ -22,5 +22,10 @@ export const cmdbHosts = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('cmdb_hosts_sn_idx').on(t.sn), index('cmdb_hosts_ip_idx').on(t.ip)],
+  (t) => [
+    // (sn, ip, id): every lookup by SN, and reconciliation's index-only pass over the CMDB in SN
+    // order (one row per SN for its join, the repeated SNs), which reads nothing else.
+    index('cmdb_hosts_sn_ip_id_idx').on(t.sn, t.ip, t.id),
+    index('cmdb_hosts_ip_idx').on(t.ip),
+  ],
 );
