@@ -106,7 +106,7 @@ export function createProxy(ctx: Context, options: ProxyOptions): ProxyCore {
         for (const j of task.jobs) interactive.set(j.runId, until);
         await d.sendNow(task.jobs).catch((err: Error) => ctx.log.warn({ err: err.message, taskId: task.taskId }, 'publish failed; the sweeper re-sends'));
       } else {
-        d.enqueueBulk(prepared ?? task.jobs);
+        d.enqueueBulk(prepared ?? d.prepareBulk(task.jobs));
       }
       return task.taskId;
     },

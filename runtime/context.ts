@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createLogger, systemClock, StarlingError, type Clock, type Config, type Logger } from '../core/index.js';
 import { migrate, openDatabase, type Database, type Db } from '../db/index.js';
-import { createJobs, type Jobs } from '../jobs/index.js';
+import { createJobs, registerJobMetrics, type Jobs } from '../jobs/index.js';
 
 /**
  * The handles every component works with, built once by the composition root and passed
@@ -102,6 +102,8 @@ export async function createContext(config: Config, options: CreateContextOption
   const jobs = createJobs({ redis, log, prefix: options.jobsPrefix ?? config.JOBS_PREFIX });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  // Every process that owns queues (server, proxy, worker) exports their counts.
+  registerJobMetrics(metrics, jobs);
   let closing: Promise<void> | undefined;
   return {
     config,

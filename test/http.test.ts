@@ -117,12 +117,14 @@ describe('service endpoints', () => {
     expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
   });
 
-  it('exposes request metrics by route pattern', async () => {
+  it('exposes request metrics by route pattern, and the job queues of the process', async () => {
+    ctx.jobs.define({ name: 'test.metrics', process: async () => {} });
     await app.request('/v1/error-codes/PROXY-USR-MALFORMED_JSON');
     const text = await (await app.request('/metrics')).text();
     expect(text).toMatch(/starling_http_requests_total\{method="GET",route="\/v1\/error-codes\/:code",status="200"\} \d+/);
     expect(text).toContain('starling_http_request_duration_seconds_bucket');
     expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toMatch(/starling_jobs\{queue="test.metrics",state="waiting"\} 0/);
   });
 
   it('is ready while the database answers and names it when it does not', async () => {

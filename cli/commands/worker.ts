@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { loadConfig, redactConfig, StarlingError } from '../../core/index.js';
 import { createRouter, healthRoutes, problemErrorHandler, respondWithCode, startHttpServer, type ReadinessCheck } from '../../http/index.js';
-import { registerJobMetrics } from '../../jobs/index.js';
 import { createContext, type Context } from '../../runtime/index.js';
 import type { Command } from '../command.js';
 import { serverParts, type ServerPart } from '../server-parts.js';
@@ -39,7 +38,6 @@ export async function startWorker(overrides: Record<string, unknown> = {}, file?
   let stopping = false;
   try {
     for (const p of parts) p.defineJobs?.(ctx);
-    registerJobMetrics(ctx.metrics, ctx.jobs);
     const jobsReady: ReadinessCheck = {
       name: 'jobs',
       check: async () => {

@@ -31,8 +31,9 @@ export const cmdbFindings = pgTable(
     /** Set when auto-fix changed the CMDB for this finding. */
     fixedAt: tz('fixed_at'),
   },
-  // One index besides the key: a run writes tens of thousands of rows at once, and every
+  // Two indexes besides the key: a run writes tens of thousands of rows at once, and every
   // reader selects by run (reconciliation reads the previous run's findings by run and matches
-  // keys by hash; the API and auto-fix filter a run's rows by kind, owner, state).
-  (t) => [index('cmdb_findings_run_kind_idx').on(t.runId, t.kind)],
+  // keys by hash; the API and auto-fix filter a run's rows by kind and state, or by owner,
+  // which is an engineer's own list and must not read the whole run).
+  (t) => [index('cmdb_findings_run_kind_idx').on(t.runId, t.kind), index('cmdb_findings_owner_idx').on(t.runId, t.ownerId)],
 );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../../db/index.js';
+import { rows, runHistoryEntry, type Db } from '../../db/index.js';
 import type {
   ChannelStatusMessage, ChannelToProxy, HeartbeatsMessage, RouteChangesMessage, RunAckedMessage, RunResultMessage, UndeliverableMessage,
 } from '../../protocol/index.js';
@@ -195,8 +195,7 @@ async function applyAcks(tx: Db, acks: RunAckedMessage[]): Promise<string[]> {
       select distinct on (run_id) * from json_to_recordset(${json(list)}) as x(run_id uuid, agent_id text, channel_id text, at bigint, duplicate boolean)
     ), upd as (
       update task_runs r set state = 'RUNNING', started_at = coalesce(r.started_at, now()), channel_id = x.channel_id, updated_at = now(),
-        history = r.history || jsonb_build_array(jsonb_build_object('state', 'RUNNING', 'at', clock_timestamp(),
-          'detail', jsonb_build_object('channelId', x.channel_id, 'agentAt', x.at, 'duplicate', x.duplicate)))
+        history = r.history || ${runHistoryEntry(sql`'RUNNING'`, sql`jsonb_build_object('channelId', x.channel_id, 'agentAt', x.at, 'duplicate', x.duplicate)`)}
       from x where r.id = x.run_id and r.agent_id = x.agent_id and r.state in ('RECEIVED', 'DISPATCHED')
       returning r.task_id
     )
@@ -230,11 +229,9 @@ async function applyResults(tx: Db, results: RunResultMessage[], acked: Set<stri
         -- ack came with it, or was lost: then the entry says it was inferred). In SET, r.state
         -- is the row's state before this update (after a concurrent update: the newest one).
         history = r.history
-          || case when r.state <> 'RUNNING' then jsonb_build_array(jsonb_build_object('state', 'RUNNING', 'at', clock_timestamp(),
-               'detail', case when x.acked then jsonb_build_object('channelId', x.channel_id) else jsonb_build_object('channelId', x.channel_id, 'inferred', true) end))
-             else '[]'::jsonb end
-          || jsonb_build_array(jsonb_build_object('state', x.state, 'at', clock_timestamp(),
-               'detail', case when x.error_code is null then null else jsonb_build_object('code', x.error_code) end))
+          || case when r.state <> 'RUNNING' then ${runHistoryEntry(sql`'RUNNING'`, sql`case when x.acked then jsonb_build_object('channelId', x.channel_id)
+               else jsonb_build_object('channelId', x.channel_id, 'inferred', true) end`)} else '[]'::jsonb end
+          || ${runHistoryEntry(sql`x.state`, sql`case when x.error_code is null then null else jsonb_build_object('code', x.error_code) end`)}
       from x
       -- By primary key (= any of the batch's ids) as well as the join: a join with x alone is
       -- planned as a scan of every open run (x's size is unknown to the planner), which during
@@ -254,7 +251,6 @@ async function applyUndeliverable(tx: Db, list: UndeliverableMessage[]) {
   await tx.execute(sql`
     with x as (select * from json_to_recordset(${json(data)}) as x(run_id uuid, channel_id text, code text))
     update task_runs r set channel_id = null, updated_at = now(),
-      history = r.history || jsonb_build_array(jsonb_build_object('state', 'DISPATCHED', 'at', clock_timestamp(),
-        'detail', jsonb_build_object('undeliverable', true, 'channelId', x.channel_id, 'code', x.code)))
+      history = r.history || ${runHistoryEntry(sql`'DISPATCHED'`, sql`jsonb_build_object('undeliverable', true, 'channelId', x.channel_id, 'code', x.code)`)}
     from x where r.id = x.run_id and r.state = 'DISPATCHED' and r.channel_id = x.channel_id`);
 }

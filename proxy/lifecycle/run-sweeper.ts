@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { backoffDelay, errorEntry, onceClose, sleep } from '../../core/index.js';
-import { rows } from '../../db/index.js';
+import { rows, runHistoryEntry } from '../../db/index.js';
 import type { Lane } from '../../channel/index.js';
 import type { Context } from '../../runtime/index.js';
 import type { Dispatcher, DispatchJob, TaskSpec } from '../tasks/dispatcher.js';
@@ -63,8 +63,7 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
     ), upd as (
       update task_runs r set state = 'TIMED_OUT', error_code = 'AGENT-ENV-TIMEOUT',
         error_message = replace(${timeoutMsg}, '{timeoutMs}', t.timeout_ms::text), finished_at = now(), updated_at = now(),
-        history = r.history || jsonb_build_array(jsonb_build_object('state', 'TIMED_OUT', 'at', clock_timestamp(),
-          'detail', jsonb_build_object('code', 'AGENT-ENV-TIMEOUT', 'by', 'proxy')))
+        history = r.history || ${runHistoryEntry(sql`'TIMED_OUT'`, sql`jsonb_build_object('code', 'AGENT-ENV-TIMEOUT', 'by', 'proxy')`)}
       from due, tasks t where r.id = due.id and t.id = r.task_id
       returning r.id, r.task_id
     )
@@ -85,8 +84,7 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
       update task_runs r set state = 'FAILED', error_code = 'CHANNEL-ENV-AGENT_OFFLINE',
         error_message = replace(replace(${offlineMsg}, '{agentId}', coalesce(r.agent_id, '(none)')), '{channelId}', coalesce(r.channel_id, '(none)')),
         finished_at = now(), updated_at = now(),
-        history = r.history || jsonb_build_array(jsonb_build_object('state', 'FAILED', 'at', clock_timestamp(),
-          'detail', jsonb_build_object('code', 'CHANNEL-ENV-AGENT_OFFLINE', 'by', 'proxy')))
+        history = r.history || ${runHistoryEntry(sql`'FAILED'`, sql`jsonb_build_object('code', 'CHANNEL-ENV-AGENT_OFFLINE', 'by', 'proxy')`)}
       from due where r.id = due.id
       returning r.id, r.task_id
     )
@@ -109,8 +107,7 @@ export async function sweepRuns(ctx: Context, options: RunSweeperOptions): Promi
       order by r.dispatched_at nulls first limit ${limit} for update of r skip locked
     ), upd as (
       update task_runs r set channel_id = due.new_channel, dispatched_at = now(), attempts = r.attempts + 1, updated_at = now(),
-        history = r.history || jsonb_build_array(jsonb_build_object('state', 'DISPATCHED', 'at', clock_timestamp(),
-          'detail', jsonb_build_object('channelId', due.new_channel, 'attempt', r.attempts + 1, 'resent', true)))
+        history = r.history || ${runHistoryEntry(sql`'DISPATCHED'`, sql`jsonb_build_object('channelId', due.new_channel, 'attempt', r.attempts + 1, 'resent', true)`)}
       from due, tasks t where r.id = due.id and t.id = r.task_id
       returning r.id, r.task_id, r.agent_id, r.channel_id, r.attempts, t.command, t.argv, t.timeout_ms, t.cwd, t.env, t.run_as, t.created_at, t.lane
     )

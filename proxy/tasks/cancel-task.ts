@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { errorEntry } from '../../core/index.js';
-import { rows } from '../../db/index.js';
+import { rows, runHistoryEntry } from '../../db/index.js';
 import type { Context } from '../../runtime/index.js';
 import { getTask } from './task-views.js';
 import type { TaskView } from './task-schemas.js';
@@ -18,8 +18,7 @@ export async function cancelTask(ctx: Context, taskId: string): Promise<TaskView
     upd as (
       update task_runs r set state = 'CANCELED', error_code = 'PROXY-USR-TASK_CANCELED', error_message = ${msg},
         finished_at = now(), updated_at = now(),
-        history = r.history || jsonb_build_array(jsonb_build_object('state', 'CANCELED', 'at', clock_timestamp(),
-          'detail', jsonb_build_object('code', 'PROXY-USR-TASK_CANCELED')))
+        history = r.history || ${runHistoryEntry(sql`'CANCELED'`, sql`jsonb_build_object('code', 'PROXY-USR-TASK_CANCELED')`)}
       from t where r.task_id = t.id and r.state in ('RECEIVED', 'DISPATCHED', 'RUNNING')
       returning r.id
     )

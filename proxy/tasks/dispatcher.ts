@@ -110,16 +110,21 @@ export class Dispatcher {
    * is simply dropped.
    */
   prepareBulk(jobs: DispatchJob[]): PreparedBulk {
-    const chunks: DispatchJob[][] = [];
-    for (let i = 0; i < jobs.length; i += this.bulkChunk) chunks.push(jobs.slice(i, i + this.bulkChunk));
-    const encoded: Array<Promise<Map<string, ProxyToChannel[]>>> = [];
-    let previous: Promise<unknown> = Promise.resolve();
-    for (const chunk of chunks) {
-      const next = previous.then(() => yieldToLoop()).then(() => this.encode(chunk));
-      encoded.push(next);
-      previous = next.catch(() => {});
+    const chunks: PreparedBulk['chunks'] = [];
+    for (let i = 0; i < jobs.length; i += this.bulkChunk) {
+      const chunk = jobs.slice(i, i + this.bulkChunk);
+      let encoded: Promise<Map<string, ProxyToChannel[]>> | undefined;
+      const encode = () => this.encode(chunk);
+      // Encoded once, by whichever comes first: the loop below or the bulk lane reaching it.
+      chunks.push({ runIds: chunk.map((j) => j.runId), get encoded() { return (encoded ??= Promise.resolve().then(encode)); } });
     }
-    return { chunks: chunks.map((c, i) => ({ runIds: c.map((j) => j.runId), encoded: encoded[i]! })) };
+    void (async () => {
+      for (const c of chunks) {
+        await yieldToLoop();
+        await c.encoded.catch(() => {}); // a failure shows when the bulk lane publishes the chunk
+      }
+    })();
+    return { chunks };
   }
 
   /** Sign runs (one Ed25519 signature per task over a Merkle root of its runs) and group the encoded frames by channel. */
@@ -157,26 +162,13 @@ export class Dispatcher {
     await Promise.all([...byChannel].map(([channelId, messages]) => this.options.transport.sendToChannel(channelId, messages, lane)));
   }
 
-  /** Queue for the bulk lane (runs, or runs prepared by {@link prepareBulk}); returns at once. */
-  enqueueBulk(work: DispatchJob[] | PreparedBulk): void {
-    const prepared = Array.isArray(work) ? this.prepareLazily(work) : work;
+  /** Queue runs prepared by {@link prepareBulk} for the bulk lane; returns at once. */
+  enqueueBulk(prepared: PreparedBulk): void {
     if (prepared.chunks.length === 0 || this.closed) return;
     this.bulk.push(...prepared.chunks);
     this.bulkRunning ??= this.drainBulk().finally(() => {
       this.bulkRunning = undefined;
     });
-  }
-
-  /** Chunks encoded only when the bulk lane reaches them. */
-  private prepareLazily(jobs: DispatchJob[]): PreparedBulk {
-    const lazy = (chunk: DispatchJob[]) => {
-      let encoded: Promise<Map<string, ProxyToChannel[]>> | undefined;
-      const encode = () => this.encode(chunk);
-      return { runIds: chunk.map((j) => j.runId), get encoded() { return (encoded ??= Promise.resolve().then(encode)); } };
-    };
-    const chunks: PreparedBulk['chunks'] = [];
-    for (let i = 0; i < jobs.length; i += this.bulkChunk) chunks.push(lazy(jobs.slice(i, i + this.bulkChunk)));
-    return { chunks };
   }
 
   /** Runs waiting in the bulk lane. */

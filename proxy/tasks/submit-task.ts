@@ -19,11 +19,11 @@ const message = (code: ErrorCode, params: ErrorParams) => renderMessage(errorEnt
 /**
  * Persist a task: resolve every target in one query, then insert the task and all its runs,
  * each with its first state change in its history, in ONE statement. A run's RECEIVED
- * transition is its `created_at` (`listRuns` shows it from there). Each run starts in its right state: targets
- * matching no host end REJECTED (PROXY-USR-TARGET_NOT_FOUND), hosts whose agent is offline end
- * FAILED (CHANNEL-ENV-AGENT_OFFLINE), the rest are DISPATCHED to their agent's channel (the
- * caller publishes them after the commit; if it dies first, the sweeper sends them). A host
- * named twice (by IP and by name, say) gets one run. `onPlanned` sees the runs to dispatch
+ * transition is its `created_at` (`listRuns` shows it from there). Each run starts in its
+ * right state: targets matching no host end REJECTED (PROXY-USR-TARGET_NOT_FOUND), hosts whose
+ * agent is offline end FAILED (CHANNEL-ENV-AGENT_OFFLINE), the rest are DISPATCHED to their
+ * agent's channel (the caller publishes them after the commit; if it dies first, the sweeper
+ * sends them). A host named twice (by IP and by name, say) gets one run. `onPlanned` sees the runs to dispatch
  * once they are known, before the insert.
  */
 export async function submitTask(

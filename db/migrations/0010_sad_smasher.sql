@@ -1,0 +1,1 @@
+CREATE INDEX "cmdb_findings_owner_idx" ON "cmdb_findings" USING btree ("run_id","owner_id");
