@@ -72,9 +72,10 @@ describe('HTTP processes without job workers, and a `starling worker`', () => {
     );
     expect(serverUp).toMatchObject({ jobs: 'bullmq', workers: false });
     expect(proxyUp).toMatchObject({ jobs: 'bullmq', workers: false });
-    // Declared by both, held once, each with exactly one pending run.
+    // Declared by both, held once, each with exactly one run not yet taken. (A run the worker is
+    // processing right now is not counted: BullMQ adds the schedule's next run when it takes one.)
     expect((await schedulerIds()).sort()).toEqual(['bot-prune', 'cmdb-reconcile-schedule', 'failed-runs', 'syslog-prune']);
-    const pending = (await Promise.all(queues.map((q) => q.getJobs(['delayed', 'waiting', 'prioritized', 'active'])))).flat() as Job[];
+    const pending = (await Promise.all(queues.map((q) => q.getJobs(['delayed', 'waiting', 'prioritized'])))).flat() as Job[];
     const runsPerSchedule = new Map<string, number>();
     for (const j of pending) if (j.repeatJobKey) runsPerSchedule.set(j.repeatJobKey, (runsPerSchedule.get(j.repeatJobKey) ?? 0) + 1);
     expect(Object.fromEntries(runsPerSchedule)).toEqual({ 'bot-prune': 1, 'cmdb-reconcile-schedule': 1, 'failed-runs': 1, 'syslog-prune': 1 });
