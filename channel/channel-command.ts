@@ -68,7 +68,7 @@ export async function channelCommand(
       channelId, idc: config.CHANNEL_IDC, transport, authenticator, port: config.CHANNEL_PORT, host: config.CHANNEL_HOST,
       ...(config.CHANNEL_PUBLIC_URL && { publicUrl: config.CHANNEL_PUBLIC_URL }),
       capacity: config.CHANNEL_CAPACITY, heartbeatMs: config.AGENT_HEARTBEAT_MS, maxFrameBytes: config.CHANNEL_MAX_FRAME_BYTES,
-      log: ctx.log,
+      metrics: ctx.metrics, log: ctx.log,
     });
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
+import { Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { onceClose, StarlingError, systemClock, type Clock, type Logger } from '../core/index.js';
+import { onceClose, StarlingError, systemClock, TimeSlice, type Clock, type Logger } from '../core/index.js';
 import {
   agentToChannel, CLOSE_CODES, DEFAULT_MAX_FRAME_BYTES, encodeFrame, errorFrameFor, parseFrame, PROTOCOL_VERSION,
   type AgentToChannel, type ProxyToChannel,
@@ -38,14 +38,16 @@ export interface ChannelOptions {
   flushMs?: number;
   /** How often `channel.status` is sent and capacity is enforced, ms; default 5000. */
   statusIntervalMs?: number;
-  /** Bulk dispatches forwarded per turn of the event loop before yielding to other work (the interactive lane); default 200. */
-  bulkSlice?: number;
+  /** Bulk dispatches are forwarded for at most this long before the channel yields to other work (the interactive lane), ms; default 3. */
+  bulkSliceMs?: number;
   /**
    * Result acks of the bulk lane are held this long and coalesced per agent, longer while
    * bulk dispatches are still being forwarded (5 s at most), see `ResultAckQueue`; default 500.
    * Interactive ones go at once, and all of them with 0.
    */
   resultAckDelayMs?: number;
+  /** Served at `GET /metrics` (Prometheus text) with the channel's own gauges added; default none (404). */
+  metrics?: Registry;
   log?: Logger;
   clock?: Clock;
 }
@@ -97,7 +99,7 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const statusIntervalMs = options.statusIntervalMs ?? 5000;
   const startedAt = clock.now();
-  const bulkSlice = options.bulkSlice ?? 200;
+  const bulkSliceMs = options.bulkSliceMs ?? 3;
   const resultAckDelayMs = options.resultAckDelayMs ?? 500;
   const agents = new Map<string, Conn>();
   const pendingConns = new Set<Conn>();
@@ -109,7 +111,30 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
   const outbox = new Outbox({ transport, channelId, flushMs: options.flushMs ?? 20, ...(log && { log }) });
   let closing = false;
 
+  const metrics = options.metrics;
+  if (metrics) {
+    for (const [name, help, value] of [
+      ['starling_channel_connections', 'Authenticated agents connected to this channel', () => agents.size],
+      ['starling_channel_pending_to_proxy', 'Messages waiting to be handed to the transport', () => outbox.pending],
+    ] as const) {
+      if (metrics.getSingleMetric(name)) metrics.removeSingleMetric(name);
+      new Gauge({ name, help, labelNames: [], registers: [metrics], collect() { this.set(value()); } });
+    }
+  }
   const http: Server = createServer((req, res) => {
+    if (req.url === '/metrics' && metrics) {
+      metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType });
+          res.end(text);
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`${err.message}\n`);
+        },
+      );
+      return;
+    }
     if (req.url === '/healthz' || req.url === '/healthz?gc=1') {
       // Diagnostics: with node --expose-gc, ?gc=1 collects first so the figures show live memory.
       const gc = (globalThis as { gc?: () => void }).gc;
@@ -313,16 +338,18 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
     }
   }
 
-  // The bulk lane is forwarded in slices, yielding between them, so that an interactive
-  // delivery (read by its own loop) is forwarded within one slice's time.
+  // The bulk lane is forwarded in slices of `bulkSliceMs`, yielding between them, so that an
+  // interactive delivery (read by its own loop) or an agent's frame waits one slice at most.
+  // (Each forward is a socket write: ~20 µs on an idle machine, 100 µs and more on a busy one.)
   async function onDispatches(messages: ProxyToChannel[], lane: Lane): Promise<void> {
     if (lane === 'bulk') lastBulkAt = clock.now();
-    for (let i = 0; i < messages.length; i++) {
-      if (lane === 'bulk' && i > 0 && i % bulkSlice === 0) {
-        await yieldToLoop();
+    const slice = lane === 'bulk' ? new TimeSlice(bulkSliceMs) : null;
+    for (const m of messages) {
+      if (slice?.due()) {
+        await slice.yield();
         lastBulkAt = clock.now();
       }
-      onDispatch(messages[i]!, lane);
+      onDispatch(m, lane);
     }
   }
 

@@ -1,3 +1,5 @@
+import { TimeSlice } from '../core/index.js';
+
 /** Options of {@link ResultAckQueue}. */
 export interface ResultAckQueueOptions {
   /**
@@ -13,8 +15,8 @@ export interface ResultAckQueueOptions {
   maxDelayMs?: number;
   /** With this many run ids queued, send at once; default 100,000. */
   maxQueued?: number;
-  /** Agents sent to per turn of the event loop; default 500. */
-  slice?: number;
+  /** A flush sends for at most this long before it yields to other work, ms; default 3. */
+  sliceMs?: number;
 }
 
 /** Most run ids in one `result.ack` frame (the protocol's limit). */
@@ -36,13 +38,13 @@ export class ResultAckQueue {
   private readonly delayMs: number;
   private readonly maxDelayMs: number;
   private readonly maxQueued: number;
-  private readonly slice: number;
+  private readonly sliceMs: number;
 
   constructor(private readonly options: ResultAckQueueOptions) {
     this.delayMs = options.delayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 5000;
     this.maxQueued = options.maxQueued ?? 100_000;
-    this.slice = options.slice ?? 500;
+    this.sliceMs = options.sliceMs ?? 3;
   }
 
   /** Queue acknowledged run ids for an agent. */
@@ -78,8 +80,9 @@ export class ResultAckQueue {
   }
 
   /**
-   * Send everything queued: in slices of `slice` agents with a turn of the event loop between
-   * them, or all at once (`sliced` false, at shutdown).
+   * Send everything queued: in slices of `sliceMs` with a turn of the event loop between them
+   * (one socket write per agent: 10,000 agents at once would hold the loop for 50–100 ms on a
+   * busy machine), or all at once (`sliced` false, at shutdown).
    */
   async flush(sliced = false): Promise<void> {
     clearTimeout(this.timer);
@@ -91,10 +94,10 @@ export class ResultAckQueue {
     this.count = 0;
     this.firstAt = 0;
     try {
-      let n = 0;
+      const slice = sliced ? new TimeSlice(this.sliceMs) : null;
       for (const [agentId, runIds] of batch) {
+        if (slice?.due()) await slice.yield();
         for (let i = 0; i < runIds.length; i += MAX_IDS_PER_FRAME) this.options.deliver(agentId, runIds.slice(i, i + MAX_IDS_PER_FRAME));
-        if (sliced && ++n % this.slice === 0) await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
       this.flushing = false;

@@ -81,6 +81,7 @@ function embeddedChannelPart(get: ReturnType<typeof proxyHolder>): ServerPart {
         port: ctx.config.EMBEDDED_CHANNEL_PORT,
         host: ctx.config.HOST,
         heartbeatMs: ctx.config.AGENT_HEARTBEAT_MS,
+        metrics: ctx.metrics,
         log: ctx.log,
         clock: ctx.clock,
       });

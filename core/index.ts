@@ -7,3 +7,4 @@ export * from './config/index.js';
 export * from './logger.js';
 export * from './clock.js';
 export * from './backoff.js';
+export * from './time-slice.js';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -53,7 +54,7 @@ describe.each(transports)('channel over the $name transport', ({ make }) => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  async function setup(opts: { capacity?: number; agents?: number } = {}) {
+  async function setup(opts: { capacity?: number; agents?: number; metrics?: Registry } = {}) {
     const transport = make();
     const toProxy: ChannelToProxy[] = [];
     const lanes = new Map<ChannelToProxy, string>();
@@ -64,7 +65,7 @@ describe.each(transports)('channel over the $name transport', ({ make }) => {
     const auth = authenticator();
     const channel: RunningChannel = await startChannel({
       channelId: `ch-${Math.random().toString(36).slice(2)}`, idc: 'test', transport, authenticator: auth,
-      capacity: opts.capacity ?? 100, flushMs: 5, statusIntervalMs: 200,
+      capacity: opts.capacity ?? 100, flushMs: 5, statusIntervalMs: 200, ...(opts.metrics && { metrics: opts.metrics }),
     });
     const sim: AgentSim = await startAgentSim({ url: channel.url, agents: ids(opts.agents ?? 3) });
     cleanup.push(async () => {
@@ -75,6 +76,20 @@ describe.each(transports)('channel over the $name transport', ({ make }) => {
     });
     return { transport, toProxy, lanes, channel, sim, auth };
   }
+
+  it('serves its connection count at /metrics, and no /metrics without a registry', async () => {
+    const { channel, sim } = await setup({ agents: 3, metrics: new Registry() });
+    const httpUrl = channel.url.replace(/^ws/, 'http');
+    const res = await fetch(`${httpUrl}metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/^starling_channel_connections 3$/m);
+    expect(text).toMatch(/^starling_channel_pending_to_proxy \d+$/m);
+    sim.drop('agent-0');
+    await waitFor(async () => /^starling_channel_connections 2$/m.test(await (await fetch(`${httpUrl}metrics`)).text()));
+    const bare = await setup({ agents: 0 });
+    expect((await fetch(`${bare.channel.url.replace(/^ws/, 'http')}metrics`)).status).toBe(426);
+  });
 
   it('authenticates agents in batches and reports them online, once, in a reset batch', async () => {
     const { toProxy, channel, sim, auth } = await setup({ agents: 3 });

@@ -2,9 +2,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { backoffDelay, onceClose, sleep, type Logger } from '../../core/index.js';
+import { backoffDelay, onceClose, sleep, TimeSlice, type Logger } from '../../core/index.js';
 import { channelToProxy, proxyToChannel, type ChannelToProxy, type ProxyToChannel } from '../../protocol/index.js';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { LANES, type Lane, type Transport, type TransportConsumer, type TransportHandler } from './types.js';
 
 /** Options of {@link createRedisTransport}. */
@@ -42,8 +41,8 @@ export interface RedisTransportOptions {
 }
 
 const PROXY_GROUP = 'proxy';
-/** Messages validated between two yields to the event loop. */
-const DECODE_SLICE = 100;
+/** Longest stretch of decoding between two yields to the event loop, ms. */
+const DECODE_SLICE_MS = 3;
 const CHANNEL_GROUP = 'channel';
 type Entry = [id: string, fields: string[] | null];
 
@@ -113,11 +112,11 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
     const claimIdleMs = options.claimIdleMs ?? 30_000;
     const claimIntervalMs = options.claimIntervalMs ?? 5000;
 
-    // Validating thousands of messages is the costly part: yield every `DECODE_SLICE` messages
-    // so that the other lane's deliveries (and everything else on the event loop) get in between.
+    // Validating thousands of messages is the costly part: yield every `DECODE_SLICE_MS` so
+    // that the other lane's deliveries (and everything else on the event loop) get in between.
     const decode = async (entries: Entry[]): Promise<M[]> => {
       const out: M[] = [];
-      let sinceYield = 0;
+      const slice = new TimeSlice(DECODE_SLICE_MS);
       for (const [id, fields] of entries) {
         const raw = fields && fields[0] === 'm' ? fields[1] : undefined;
         let arr: unknown;
@@ -134,10 +133,7 @@ export function createRedisTransport(options: RedisTransportOptions): Transport 
           continue;
         }
         for (const m of arr) {
-          if (++sinceYield > DECODE_SLICE) {
-            sinceYield = 0;
-            await yieldToLoop();
-          }
+          if (slice.due()) await slice.yield();
           const p = schema.safeParse(m);
           if (p.success) out.push(p.data);
           else log?.warn({ key, id, type: (m as { type?: unknown })?.type }, 'invalid transport message dropped');
