@@ -158,6 +158,13 @@ async function timeline(client: postgres.Sql, taskId: string): Promise<string> {
   return `inserted +${r!.inserted}; agents got runs +${r!.s1}..p50 +${r!.s50}..max +${r!.smax}; committed +${r!.f1}..p50 +${r!.f50}..max +${r!.fmax}`;
 }
 
+/** Event-loop delay of a process since its last /metrics read (prom-client resets the histogram on each read), ms. */
+async function loopLag(metricsUrl: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+}
+
 async function statements(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/^starling_db_statements (\d+)/m.exec(text)?.[1] ?? NaN);
@@ -172,6 +179,20 @@ async function post(url: string, key: string, body: unknown): Promise<any> {
   return json;
 }
 
+/** One one-host `wait` command; its latency (ms). BENCH_VERBOSE prints the timeline of those slower than BENCH_SLOW_MS. */
+async function probeOnce(url: string, key: string): Promise<number> {
+  const t = performance.now();
+  const t0Wall = Date.now();
+  const r = await post(url, key, { targets: [`sim-host-${N}`], command: 'true', wait: 10 });
+  if (r.counts.SUCCEEDED !== 1) throw new Error(`probe did not succeed: ${JSON.stringify(r.counts)}`);
+  const ms = performance.now() - t;
+  if (process.env.BENCH_VERBOSE && ms > Number(process.env.BENCH_SLOW_MS ?? 200)) {
+    const h = r.runs[0].history as Array<{ state: string; at: string }>;
+    console.error(`  slow probe ${Math.round(ms)} ms: ${h.map((e) => `${e.state}+${Date.parse(e.at) - t0Wall}`).join(' ')} agentStarted+${Date.parse(r.runs[0].startedAt) - t0Wall} answered+${Date.now() - t0Wall}`);
+  }
+  return ms;
+}
+
 /** A probe starts every this many ms (open loop): the interactive load is the same whatever the latency. */
 const PROBE_EVERY_MS = 200;
 
@@ -180,17 +201,7 @@ function probeLoop(url: string, key: string): { stop(): Promise<number[]> } {
   const lat: number[] = [];
   const inflight = new Set<Promise<void>>();
   const probe = async () => {
-    const t = performance.now();
-    const t0Wall = Date.now();
-    const r = await post(url, key, { targets: [`sim-host-${N}`], command: 'true', wait: 10 });
-    if (r.counts.SUCCEEDED !== 1) throw new Error(`probe did not succeed: ${JSON.stringify(r.counts)}`);
-    const ms = performance.now() - t;
-    lat.push(ms);
-    if (process.env.BENCH_VERBOSE && ms > Number(process.env.BENCH_SLOW_MS ?? 200)) {
-      const h = r.runs[0].history as Array<{ state: string; at: string }>;
-      const base = t0Wall;
-      console.error(`  slow probe ${Math.round(ms)} ms: ${h.map((e) => `${e.state}+${Date.parse(e.at) - base}`).join(' ')} agentStarted+${Date.parse(r.runs[0].startedAt) - base} answered+${Date.now() - base}`);
-    }
+    lat.push(await probeOnce(url, key));
   };
   let failure: unknown;
   const start = () => {
@@ -211,10 +222,21 @@ function probeLoop(url: string, key: string): { stop(): Promise<number[]> } {
 
 interface Round { ms: number; statements: number; proxyCpu: number; channelCpu: number; probes: number[] }
 
+/** One-host `wait` commands one after another with nothing else running: the floor under the fan-out figures. */
+async function idleProbes(url: string, key: string, count = 20): Promise<number[]> {
+  const lat: number[] = [];
+  for (let i = 0; i < count; i++) {
+    lat.push(await probeOnce(url, key));
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return lat;
+}
+
 /** Run the rounds: round 0 without probes (clean statement count), then with probes. */
 async function rounds(
   url: string, key: string, done: (taskId: string) => Promise<boolean>, pids: { proxy: number; channel: number | null; sim?: number },
   timeline?: (taskId: string) => Promise<string>, pgCpu: () => Promise<number> = async () => cpuSecondsOf('postgres'),
+  channelMetrics?: string,
 ): Promise<Round[]> {
   const targets = Array.from({ length: N }, (_, i) => `sim-host-${i}`);
   const out: Round[] = [];
@@ -223,12 +245,14 @@ async function rounds(
     const p0 = cpuSeconds(pids.proxy);
     const c0 = pids.channel ? cpuSeconds(pids.channel) : 0;
     const others0 = timeline ? { pg: await pgCpu(), redis: cpuSecondsOf('redis-server'), sim: pids.sim ? cpuSeconds(pids.sim) : 0 } : null;
+    if (timeline) await Promise.all([loopLag(`${url}/metrics`), channelMetrics && loopLag(channelMetrics)]); // reset both histograms
     const probe = i > 0 ? probeLoop(url, key) : null;
     const t0 = performance.now();
     const task = await post(url, key, { targets, command: 'true', timeoutMs: 120_000 });
     const postMs = performance.now() - t0;
     while (!(await done(task.id))) await new Promise((r) => setTimeout(r, 10));
     const ms = performance.now() - t0;
+    const lags = timeline ? await Promise.all([loopLag(`${url}/metrics`), channelMetrics ? loopLag(channelMetrics) : null]) : null;
     const probes = probe ? await probe.stop() : [];
     out.push({
       ms, statements: (await statements(url)) - s0, proxyCpu: cpuSeconds(pids.proxy) - p0,
@@ -238,14 +262,16 @@ async function rounds(
     if (timeline && others0) {
       const cpu = `CPU s: proxy ${r3(out.at(-1)!.proxyCpu)}, channel ${r3(out.at(-1)!.channelCpu)}, postgres ${r3((await pgCpu()) - others0.pg)}, ` +
         `redis ${r3(cpuSecondsOf('redis-server') - others0.redis)}, sim ${pids.sim ? r3(cpuSeconds(pids.sim) - others0.sim) : '-'}`;
-      console.error(`    ${await timeline(task.id)}\n    ${cpu}`);
+      const [pl, cl] = lags!;
+      const lag = `event-loop delay p99/max ms: proxy ${r1(pl.p99)}/${r1(pl.max)}${cl ? `, channel ${r1(cl.p99)}/${r1(cl.max)}` : ''}`;
+      console.error(`    ${await timeline(task.id)}\n    ${cpu}\n    ${lag}`);
     }
     await new Promise((r) => setTimeout(r, 1500)); // let the sweeper and heartbeats settle
   }
   return out;
 }
 
-function summarise(mode: string, rs: Round[], channelRss: number | string, connectMs: number) {
+function summarise(mode: string, rs: Round[], channelRss: number | string, connectMs: number, idle: number[]) {
   const timed = rs.slice(1);
   const probes = timed.flatMap((r) => r.probes);
   return {
@@ -260,6 +286,7 @@ function summarise(mode: string, rs: Round[], channelRss: number | string, conne
     'wait p50 ms': r1(pct(probes, 50)),
     'wait p99 ms': r1(pct(probes, 99)),
     probes: probes.length,
+    'idle wait p50/p99 ms': `${r1(pct(idle, 50))}/${r1(pct(idle, 99))}`,
     'connect N s': r1(connectMs / 1000),
   };
 }
@@ -297,6 +324,7 @@ async function production(): Promise<{ row: ReturnType<typeof summarise>; url: s
   console.error(`production: ${N + 1} agents online in ${Math.round(connectMs)} ms; channel RSS ${chIdleRss} → ${chRss} MiB`);
   // Polled every 10 ms: `exists` stops at the first open run (~0.4 ms), where a count of the open
   // runs reads the whole index range every time (~3 ms) and would load Postgres during the round.
+  const idle = await idleProbes(url, key);
   const rs = await rounds(url, key, async (id) => {
     const [row] = await client`select exists (select 1 from task_runs where task_id = ${id} and state in ('RECEIVED', 'DISPATCHED', 'RUNNING')) as open`;
     return !row!.open;
@@ -305,14 +333,14 @@ async function production(): Promise<{ row: ReturnType<typeof summarise>; url: s
   async () => {
     const backends = await client`select pid from pg_stat_activity where datname = current_database()`;
     return backends.reduce((n, b) => n + (() => { try { return cpuSeconds(b.pid as number); } catch { return 0; } })(), 0);
-  });
+  }, `http://127.0.0.1:${chPort}/metrics`);
   for (const r of proxy.records.filter((x) => String(x.msg).startsWith('large task') || String(x.msg).startsWith('applied a large'))) {
     if (process.env.BENCH_VERBOSE) console.error(`  proxy: ${r.msg} ${JSON.stringify({ ...r, level: undefined, time: undefined, pid: undefined, hostname: undefined, name: undefined, msg: undefined })}`);
   }
   const [bad] = await client`select count(*)::int as n from task_runs r join tasks t on t.id = r.task_id where t.target_count = ${N} and r.state <> 'SUCCEEDED'`;
   if (bad!.n) console.error(`production: ${bad!.n} runs of the big tasks did not succeed`);
   return {
-    row: summarise('production (proxy + channel + Postgres + Redis)', rs, chRss, connectMs),
+    row: summarise('production (proxy + channel + Postgres + Redis)', rs, chRss, connectMs, idle),
     url,
     async stop() {
       sim.child.kill('SIGKILL');
@@ -356,11 +384,12 @@ async function embedded(): Promise<ReturnType<typeof summarise>> {
       const connectMs = performance.now() - t0;
       const rss = await rssMiB(server.child.pid!);
       console.error(`embedded: ${N + 1} agents online in ${Math.round(connectMs)} ms; server RSS ${rss} MiB`);
+      const idle = await idleProbes(url, key);
       const rs = await rounds(url, key, async (id) => {
         const r = await fetch(`${url}/v1/tasks/${id}`, { headers: { authorization: `Bearer ${key}` } });
         return ((await r.json()) as { done: boolean }).done;
       }, { proxy: server.child.pid!, channel: null });
-      return summarise('embedded (starling server, PGlite, in-process)', rs, `${rss} (whole server)`, connectMs);
+      return summarise('embedded (starling server, PGlite, in-process)', rs, `${rss} (whole server)`, connectMs, idle);
     } finally {
       sim.child.kill('SIGKILL');
       probeSim.child.kill('SIGKILL');
