@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createScratchPostgres } from './db.js';
 import { startStarling, STARLING_BIN, wrapChild, type StarlingProcess } from './process.js';
 import { deleteKeys, testRedis, TEST_REDIS_URL, uniquePrefix } from './redis.js';
+import { startTcpLink, type TcpLink } from './tcp-link.js';
 import { TEST_ENROLMENT_TOKEN } from './proxy-harness.js';
 import { waitFor } from './wait-for.js';
 
@@ -60,8 +61,16 @@ export interface Cluster {
   restartProxy(): Promise<void>;
   channels: Array<{ id: string; proc(): StarlingProcess; restart(): Promise<void> }>;
   env: Record<string, string>;
+  /** The link between the Starling processes and Postgres (production mode with `dbLink`), for cutting it. */
+  dbLink: TcpLink | null;
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<{ status: number; type: string; body: any }>;
   close(): Promise<void>;
+}
+
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Production mode: reach Postgres through a TCP link the test can cut (`Cluster.dbLink`); default false. */
+  dbLink?: boolean;
 }
 
 const FAST = {
@@ -70,12 +79,13 @@ const FAST = {
 };
 
 /** Start a cluster: `starling server` (embedded, PGlite, in-process channel) or `starling proxy` + two `starling channel` on Postgres and Redis. */
-export async function startCluster(mode: ClusterMode, agentCount = 3): Promise<Cluster> {
+export async function startCluster(mode: ClusterMode, agentCount = 3, options: ClusterOptions = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), `starling-${mode}-`));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const cleanups: Array<() => Promise<void>> = [];
   const env: Record<string, string> = { ...FAST, AGENT_ENROLMENT_TOKEN: TEST_ENROLMENT_TOKEN, PORT: String(port), HOST: '127.0.0.1' };
+  let dbLink: TcpLink | null = null;
   if (mode === 'embedded') {
     env.STARLING_DATA_DIR = join(dir, 'data');
     env.EMBEDDED_CHANNEL_PORT = String(await freePort());
@@ -83,6 +93,14 @@ export async function startCluster(mode: ClusterMode, agentCount = 3): Promise<C
     const pg = await createScratchPostgres();
     const prefix = uniquePrefix('cluster');
     env.DATABASE_URL = pg.url;
+    if (options.dbLink) {
+      const u = new URL(pg.url);
+      const link = await startTcpLink(u.hostname, Number(u.port || 5432));
+      dbLink = link;
+      u.host = link.address;
+      env.DATABASE_URL = u.toString();
+      cleanups.push(() => link.close());
+    }
     env.REDIS_URL = TEST_REDIS_URL;
     env.TRANSPORT_PREFIX = prefix;
     cleanups.push(async () => {
@@ -171,7 +189,7 @@ export async function startCluster(mode: ClusterMode, agentCount = 3): Promise<C
   }, { timeoutMs: 30_000, intervalMs: 300, what: 'agents online' });
 
   return {
-    mode, url, apiKey, agents, channels, env, api,
+    mode, url, apiKey, agents, channels, env, api, dbLink,
     proxy: () => proxyProc,
     restartProxy: startProxyProc,
     async close() {
