@@ -63,6 +63,8 @@ export interface Cluster {
   env: Record<string, string>;
   /** The link between the Starling processes and Postgres (production mode with `dbLink`), for cutting it. */
   dbLink: TcpLink | null;
+  /** Likewise for Redis (production mode with `redisLink`). */
+  redisLink: TcpLink | null;
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<{ status: number; type: string; body: any }>;
   close(): Promise<void>;
 }
@@ -71,6 +73,8 @@ export interface Cluster {
 export interface ClusterOptions {
   /** Production mode: reach Postgres through a TCP link the test can cut (`Cluster.dbLink`); default false. */
   dbLink?: boolean;
+  /** Production mode: reach Redis through a TCP link the test can cut (`Cluster.redisLink`); default false. */
+  redisLink?: boolean;
 }
 
 const FAST = {
@@ -86,6 +90,7 @@ export async function startCluster(mode: ClusterMode, agentCount = 3, options: C
   const cleanups: Array<() => Promise<void>> = [];
   const env: Record<string, string> = { ...FAST, AGENT_ENROLMENT_TOKEN: TEST_ENROLMENT_TOKEN, PORT: String(port), HOST: '127.0.0.1' };
   let dbLink: TcpLink | null = null;
+  let redisLink: TcpLink | null = null;
   if (mode === 'embedded') {
     env.STARLING_DATA_DIR = join(dir, 'data');
     env.EMBEDDED_CHANNEL_PORT = String(await freePort());
@@ -102,6 +107,14 @@ export async function startCluster(mode: ClusterMode, agentCount = 3, options: C
       cleanups.push(() => link.close());
     }
     env.REDIS_URL = TEST_REDIS_URL;
+    if (options.redisLink) {
+      const u = new URL(TEST_REDIS_URL);
+      const link = await startTcpLink(u.hostname, Number(u.port || 6379));
+      redisLink = link;
+      u.host = link.address;
+      env.REDIS_URL = u.toString();
+      cleanups.push(() => link.close());
+    }
     env.TRANSPORT_PREFIX = prefix;
     cleanups.push(async () => {
       await pg.drop();
@@ -189,7 +202,7 @@ export async function startCluster(mode: ClusterMode, agentCount = 3, options: C
   }, { timeoutMs: 30_000, intervalMs: 300, what: 'agents online' });
 
   return {
-    mode, url, apiKey, agents, channels, env, api, dbLink,
+    mode, url, apiKey, agents, channels, env, api, dbLink, redisLink,
     proxy: () => proxyProc,
     restartProxy: startProxyProc,
     async close() {

@@ -59,3 +59,46 @@ describe('the proxy through a database outage (production processes)', () => {
     expect(after.body).toMatchObject({ done: true, counts: { SUCCEEDED: 3 } });
   }, 150_000);
 });
+
+// Case 7's network jitter on the other dependency: the Redis link between the proxy, the
+// channels and their streams drops and refuses connections for a while.
+describe('the proxy and channels through a Redis outage (production processes)', () => {
+  let c: Cluster;
+  beforeAll(async () => {
+    c = await startCluster('production', 3, { redisLink: true });
+  }, 180_000);
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('runs in flight and a task submitted during the outage all end SUCCEEDED once it heals, each executed once', async () => {
+    const link = c.redisLink!;
+    const first = await c.api('POST', '/v1/tasks', { targets: c.agents.map((a) => a.label), command: `${MARK('r1')}; sleep 2; echo one` });
+    await waitFor(async () => (await c.api('GET', `/v1/tasks/${first.body.id}`)).body.counts?.RUNNING === 3, { what: 'running', timeoutMs: 20_000 });
+
+    link.cut();
+    const ready = await waitFor(async () => {
+      const x = await c.api('GET', '/readyz', undefined, null);
+      return x.status === 503 && x;
+    }, { what: 'readyz 503', timeoutMs: 10_000 });
+    expect(ready.body).toMatchObject({ code: 'PROXY-DEP-REDIS_UNAVAILABLE', failing: 'redis' });
+    // Accepted and stored while the transport is down: its dispatches go out once it is back.
+    const second = await c.api('POST', '/v1/tasks', { targets: c.agents.map((a) => a.label), command: `${MARK('r2')}; echo two` });
+    expect(second.status).toBe(201);
+    await waitFor(() => c.agents.every((a) => markLines(a.markFile).includes('r1')), { what: 'first task executed', timeoutMs: 10_000 });
+    await new Promise((res) => setTimeout(res, 3000));
+
+    link.heal();
+    await waitFor(async () => (await c.api('GET', '/readyz', undefined, null)).status === 200, { what: 'readyz 200', timeoutMs: 30_000 });
+    for (const [task, tag, out] of [[first, 'r1', 'one\n'], [second, 'r2', 'two\n']] as const) {
+      const done = await waitFor(async () => {
+        const t = await c.api('GET', `/v1/tasks/${task.body.id}`);
+        return t.status === 200 && t.body.done && t.body;
+      }, { what: `task ${tag} done after the outage`, timeoutMs: 90_000, intervalMs: 250 });
+      expect(Object.entries(done.counts).filter(([, n]) => n !== 0)).toEqual([['SUCCEEDED', 3]]);
+      const runs = (await c.api('GET', `/v1/tasks/${task.body.id}/runs?limit=100`)).body.runs as any[];
+      for (const run of runs) expect(run.stdout).toBe(out);
+      for (const a of c.agents) expect(markLines(a.markFile).filter((l) => l === tag)).toHaveLength(1);
+    }
+  }, 200_000);
+});
