@@ -53,12 +53,12 @@ try {
   await rows(db, q('warm'));
 
   // The bare joins run under the same work_mem the reconciliation sets for itself, planned as
-  // Postgres plans them (a hash join over the hosts' sn index and the CMDB's heap). The target
-  // is against the join on the SN (the pairing key); printed for reference only: the join on
-  // (SN, IP), the two values a match compares, and the SN join forced to a merge join over the
-  // two sn indexes (index-only scans, as reconciliation's own join is, though reconciliation
-  // reads wider indexes: the CMDB's (sn, ip, id) and the hosts' covering one). That one runs
-  // after the reconciliation, so it warms no index for it.
+  // Postgres plans them (a hash join). The target is against the join on the SN (the pairing
+  // key); printed for reference only: the join on (SN, IP), the two values a match compares,
+  // and the SN join forced to a merge join over the two sn indexes (index-only scans: faster on
+  // this freshly vacuumed data; the reconciliation cannot join that way, as it must read every
+  // agent's last_seen_at from the heap). That one runs after the reconciliation, so it warms
+  // no index for it.
   const bareJoin = (name: string, tune: string[] = []) =>
     timed(() =>
       db.transaction(async (tx) => {

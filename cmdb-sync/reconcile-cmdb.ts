@@ -55,8 +55,8 @@ function placeholderList(): string {
 
 /**
  * Reconcile the CMDB against agent facts, set-based in SQL: one statement reads the big
- * tables (a merge full join of two indexes that keeps only the rows that are not clean
- * matches, with the repeated SNs and IPs grouped in index order beside it), a few statements on those kept rows
+ * tables (a hash full join that keeps only the rows that are not clean matches, with the
+ * repeated SNs and IPs grouped in index order beside it), a few statements on those kept rows
  * derive what the join could not see, and one INSERT … SELECT writes every finding with its
  * diff state (nothing is loaded into Node). Runs in one REPEATABLE READ transaction, so every
  * statement sees the same snapshot and a run either stores all its findings and its diff

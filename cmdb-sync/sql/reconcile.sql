@@ -3,8 +3,8 @@
 -- after ${cutoff}. A SN pairs rows only when it is not null/empty, not a placeholder as
 -- stored and unique on both sides. Nothing is loaded into the Node process.
 --
--- Work per run: one statement reads the big tables (`join`: the merge full join of hosts and
--- CMDB over two indexes, and beside it, in another parallel worker where Postgres has them, the CMDB's
+-- Work per run: one statement reads the big tables (`join`: the hash full join of hosts and
+-- CMDB, and beside it, in another parallel worker where Postgres has them, the CMDB's
 -- repeated SNs and IPs and the agents' repeated IPs in index order). Every later statement
 -- works on the few rows that are not clean matches, reaching into the big tables through
 -- their indexes for those rows only.
@@ -17,17 +17,16 @@ lock table cmdb_findings in share update exclusive mode;
 
 -- name: tune
 -- For the `join` statement. Grouping in index order (GroupAggregate over an index-only scan)
--- is several times cheaper than hashing a million keys. The pairing is a merge full join of
--- two index-only scans in SN order (the CMDB's (sn, ip, id) index, the agents' covering
--- hosts_sn_seen_idx): no hash table, no heap. JIT compiling, done again in every worker,
--- costs more than it saves. Parallel plans: the subqueries of `join` are independent, so each
--- may run in its own worker (a Parallel Append of whole subplans; free parallel setup, else
--- the planner keeps them in one process), but a big table is never split into a parallel scan
--- (the minimum sizes), which would only funnel its million rows through the leader into the
--- join. The leader only collects: with 2 cores, a third process running a subplan slows the
--- join down.
+-- is several times cheaper than hashing a million keys. The join stays one hash join: the
+-- hosts are read from the heap (for last_seen_at), and sorting them for a merge join costs
+-- what the hash does. JIT compiling, done again in every worker, costs more than it saves.
+-- Parallel plans: the subqueries of `join` are independent, so each may run in its own
+-- worker (a Parallel Append of whole subplans; free parallel setup, else the planner keeps
+-- them in one process), but a big table is never split into a parallel scan (the minimum
+-- sizes), which would only funnel its million rows through the leader into the join. The
+-- leader only collects: with 2 cores, a third process running a subplan slows the join down.
 select set_config('work_mem', ${workMem}, true), set_config('jit', 'off', true),
-       set_config('enable_hashagg', 'off', true), set_config('enable_hashjoin', 'off', true),
+       set_config('enable_hashagg', 'off', true), set_config('enable_mergejoin', 'off', true),
        set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true),
        set_config('min_parallel_table_scan_size', '1TB', true), set_config('min_parallel_index_scan_size', '1TB', true),
        set_config('parallel_leader_participation', 'off', true);
@@ -35,15 +34,13 @@ select set_config('work_mem', ${workMem}, true), set_config('jit', 'off', true),
 -- name: join
 -- The one pass over the big tables, as a union of independent subqueries (`what` tells them
 -- apart):
---   pair       the merge full join of hosts and CMDB on the SN, less its clean matches (paired,
+--   pair       the hash full join of hosts and CMDB on the SN, less its clean matches (paired,
 --              live, same IP: only counted, as agents − kept agents). The CMDB side is one row
 --              per SN (DISTINCT ON over the (sn, ip, id) index: the first of a repeated SN),
 --              so an agent joins at most one row and nothing multiplies, whatever repeats on
---              either side. The CMDB side has no empty SN, so an empty SN joins nothing. A SN
---              that must not pair (repeated on a side, a placeholder) may pair here; `unpair`
---              undoes that. The CMDB side is the outer one: the agents' index scan can step
---              back over repeated SNs itself (no Materialize). The kept agents' finding details
---              are read by primary key, for the kept rows only.
+--              either side. An empty SN joins nothing. A SN that must not pair (repeated on a
+--              side, a placeholder) may pair here; `unpair` undoes that. The agent's finding
+--              details are read in this pass, for the kept rows only.
 --   nosn       CMDB rows without a SN (never paired), through the sn index.
 --   cmdb-sn    the CMDB's repeated SNs and (cmdb-rows) its rows with a SN, in index order.
 --   cmdb-ip    the CMDB's repeated IPs, likewise.
@@ -51,26 +48,18 @@ select set_config('work_mem', ${workMem}, true), set_config('jit', 'off', true),
 --   *-form     placeholder SNs as stored (as written, upper- or lower-case), via the sn index.
 -- The agents' repeated SNs are derived from these (`host-sns`) without another pass.
 create temp table rc_row on commit drop as
-select 'pair'::text as what, p.hid, p.hsn, p.hip, p.live, d.hostname, d.owner_id, p.last_seen_at,
-       d.facts->'sn'->>'source' as sn_source, d.facts->'ip'->>'source' as ip_source, d.facts->>'specVersion' as spec_version,
-       d.facts->'sn'->>'reason' as sn_reason, d.facts->'sn'->'rejected' as sn_rejected,
-       p.cid, p.csn, p.cip, null::int as n
+select 'pair'::text as what, h.id as hid, h.sn as hsn, h.ip as hip, h.live, h.hostname, h.owner_id, h.last_seen_at,
+       h.facts->'sn'->>'source' as sn_source, h.facts->'ip'->>'source' as ip_source, h.facts->>'specVersion' as spec_version,
+       h.facts->'sn'->>'reason' as sn_reason, h.facts->'sn'->'rejected' as sn_rejected,
+       c.id as cid, c.sn as csn, c.ip as cip, null::int as n
 from (
-  select h.id as hid, h.sn as hsn, h.ip as hip, h.live, h.last_seen_at, c.id as cid, c.sn as csn, c.ip as cip
-  from (
-    select distinct on (sn) sn, id, ip from cmdb_hosts where sn <> '' order by sn
-  ) c
-  full join (
-    select id, sn, ip, last_seen_at, coalesce(last_seen_at >= ${cutoff}::timestamptz, false) as live
-    from hosts
-  ) h on h.sn = c.sn
-  where not (h.id is not null and c.id is not null and h.live and h.ip is not distinct from c.ip)
-) p
--- The kept agents' finding details (the join read the covering index only). Postgres merges
--- the kept rows, sorted by id, with the agents' primary key, in the join's worker while the
--- other runs the grouping passes. (A LIMIT here would force a lookup per kept row, but it
--- makes the whole statement run in one process: 1.8 s instead of 0.85.)
-left join lateral (select hostname, owner_id, facts from hosts where id = p.hid) d on true
+  select id, sn, ip, hostname, owner_id, last_seen_at, facts, coalesce(last_seen_at >= ${cutoff}::timestamptz, false) as live
+  from hosts
+) h
+full join (
+  select distinct on (sn) sn, id, ip from cmdb_hosts where sn <> '' order by sn
+) c on nullif(h.sn, '') = c.sn
+where not (h.id is not null and c.id is not null and h.live and h.ip is not distinct from c.ip)
 union all
 select 'nosn', null, null, null, null, null, null, null, null, null, null, null, null, id, sn, ip, null
 from cmdb_hosts where sn is null or sn = ''
@@ -101,10 +90,9 @@ group by sn;
 -- indexes: the tables were just read, so a random page costs what a sequential one does, and
 -- a scan of a whole big table is never the way (the planner, misjudging a temp table's size,
 -- would hash a million rows to look up a few). Statistics of the temp tables come from a
--- small sample. Hash joins are back (for the small sets), merge joins off.
+-- small sample. (Set only now: the join must stay a hash join.)
 select set_config('random_page_cost', '1.1', true), set_config('enable_seqscan', 'off', true),
-       set_config('default_statistics_target', '10', true),
-       set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'off', true);
+       set_config('default_statistics_target', '10', true);
 
 -- name: analyze
 -- Statistics (sampled) of the kept rows, for the plans of the statements below.

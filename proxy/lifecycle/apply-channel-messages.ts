@@ -6,14 +6,6 @@ import type {
 
 const json = (v: unknown) => sql`${JSON.stringify(v)}::json`;
 
-/**
- * `hosts.last_seen_at` (when a host was last heard from, for the CMDB's NO_AGENT window and
- * the host views) moves at most this often, ms. The live figure is `agents.last_heartbeat_at`;
- * this one is in the covering index reconciliation reads (hosts_sn_seen_idx), so every write
- * of it is a non-HOT update: once per host per 5 minutes, not per metrics sample.
- */
-export const HOST_SEEN_REFRESH_MS = 300_000;
-
 /** What one applied batch changed, for the caller to act on after the commit. */
 export interface AppliedBatch {
   /** Result acknowledgements to send, per channel and agent (every result in the batch, applied or duplicate). */
@@ -192,9 +184,7 @@ async function applyHeartbeats(tx: Db, beats: HeartbeatsMessage[], options: Appl
         select a.host_id, to_timestamp(x.at / 1000.0), x.l1, x.l5, x.l15, x.cpus, x.mounts from x join agents a on a.id = x.id
         returning host_id
       )
-      update hosts h set last_seen_at = now()
-      where h.id in (select host_id from ins)
-        and (h.last_seen_at is null or h.last_seen_at < now() - make_interval(secs => ${HOST_SEEN_REFRESH_MS / 1000}))`);
+      update hosts h set last_seen_at = now() where h.id in (select host_id from ins)`);
   }
 }
 
