@@ -46,8 +46,13 @@ export interface ChannelOptions {
    * Interactive ones go at once, and all of them with 0.
    */
   resultAckDelayMs?: number;
-  /** Served at `GET /metrics` (Prometheus text) with the channel's own gauges added; default none (404). */
+  /** The channel's own gauges are added to this registry; default none. */
   metrics?: Registry;
+  /**
+   * Serve `metrics` at `GET /metrics` on the agents' port; default true. The embedded channel
+   * says false: its gauges are in the server's registry, served on the API port.
+   */
+  serveMetrics?: boolean;
   log?: Logger;
   clock?: Clock;
 }
@@ -122,7 +127,7 @@ export async function startChannel(options: ChannelOptions): Promise<RunningChan
     }
   }
   const http: Server = createServer((req, res) => {
-    if (req.url === '/metrics' && metrics) {
+    if (req.url === '/metrics' && metrics && (options.serveMetrics ?? true)) {
       metrics.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': metrics.contentType });

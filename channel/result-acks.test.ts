@@ -48,4 +48,31 @@ describe('ResultAckQueue', () => {
     expect(sent.at(-1)).toEqual(['a2', 1]);
     q.close();
   });
+
+  it('a timed flush gives the event loop back every sliceMs, and a shutdown flush waits for it and sends the rest', async () => {
+    const spin = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const sent: string[] = [];
+    let ticks = 0;
+    // Each delivery costs 1 ms (a socket write under load): 40 agents, 4 ms slices.
+    const q = new ResultAckQueue({ deliver: (a) => (spin(1), sent.push(a)), busy: () => false, delayMs: 5, sliceMs: 4 });
+    for (let i = 0; i < 40; i++) q.push(`a${i}`, [`r${i}`]);
+    const ticker = setInterval(() => ticks++, 1);
+    while (sent.length === 0) await sleep(1); // the timed flush has started: we run between its slices
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.length).toBeLessThan(40);
+    q.push('late', ['r-late']);
+    await q.flush(); // shutdown: waits for the running flush, then sends what came meanwhile
+    clearInterval(ticker);
+    expect(sent).toHaveLength(41);
+    expect(new Set(sent).size).toBe(41);
+    expect(sent.at(-1)).toBe('late');
+    expect(ticks).toBeGreaterThanOrEqual(3); // the interval ran between slices
+    q.close();
+    q.push('after-close', ['r']);
+    await sleep(30);
+    expect(sent).not.toContain('after-close'); // nothing is scheduled once closed
+  });
 });

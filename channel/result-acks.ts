@@ -34,7 +34,9 @@ export class ResultAckQueue {
   private count = 0;
   private firstAt = 0;
   private timer: NodeJS.Timeout | undefined;
-  private flushing = false;
+  /** The flush under way (a sliced one spans turns of the event loop). */
+  private running: Promise<void> | undefined;
+  private closed = false;
   private readonly delayMs: number;
   private readonly maxDelayMs: number;
   private readonly maxQueued: number;
@@ -64,7 +66,7 @@ export class ResultAckQueue {
   }
 
   private flushSoon(delay: number): void {
-    if (this.flushing) return;
+    if (this.running || this.closed) return;
     if (this.timer && delay > 0) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -82,31 +84,38 @@ export class ResultAckQueue {
   /**
    * Send everything queued: in slices of `sliceMs` with a turn of the event loop between them
    * (one socket write per agent: 10,000 agents at once would hold the loop for 50–100 ms on a
-   * busy machine), or all at once (`sliced` false, at shutdown).
+   * busy machine), or all at once (`sliced` false, at shutdown). A flush already under way is
+   * waited for first, so that at shutdown nothing it holds goes out after the agents left.
    */
   async flush(sliced = false): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.flushing || this.queued.size === 0) return;
-    this.flushing = true;
+    if (this.running) {
+      await this.running;
+      if (sliced) return; // the one that ran schedules what came meanwhile
+    }
+    if (this.queued.size === 0) return;
     const batch = this.queued;
     this.queued = new Map();
     this.count = 0;
     this.firstAt = 0;
-    try {
+    this.running = (async () => {
       const slice = sliced ? new TimeSlice(this.sliceMs) : null;
       for (const [agentId, runIds] of batch) {
         if (slice?.due()) await slice.yield();
         for (let i = 0; i < runIds.length; i += MAX_IDS_PER_FRAME) this.options.deliver(agentId, runIds.slice(i, i + MAX_IDS_PER_FRAME));
       }
-    } finally {
-      this.flushing = false;
+    })().finally(() => {
+      this.running = undefined;
       if (this.queued.size) this.flushSoon(this.count >= this.maxQueued ? 0 : this.delayMs);
-    }
+    });
+    await this.running;
+    if (!sliced && this.queued.size) await this.flush(false);
   }
 
-  /** Stop the timer (queued acks are not sent: call `flush` first). */
+  /** Stop the timer and schedule nothing more (queued acks are not sent: call `flush` first). */
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -82,6 +82,7 @@ function embeddedChannelPart(get: ReturnType<typeof proxyHolder>): ServerPart {
         host: ctx.config.HOST,
         heartbeatMs: ctx.config.AGENT_HEARTBEAT_MS,
         metrics: ctx.metrics,
+        serveMetrics: false,
         log: ctx.log,
         clock: ctx.clock,
       });

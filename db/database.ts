@@ -89,6 +89,10 @@ function small(params: unknown[] | undefined): boolean {
  * fan-out ~10 % slower (a statement's cached plan then serves a one-row and a 5,000-row use).
  * Statement texts are few (set-based SQL with JSON parameters); long parameter lists are not
  * prepared, and postgres.js replaces each connection after 30–60 min, which bounds the cache.
+ * Behind a pooler in transaction mode (pgbouncer before 1.21), add `?prepare=false` to
+ * DATABASE_URL: postgres.js then prepares nothing. A statement whose result type a migration
+ * changed under a running process fails once and is prepared again by postgres.js (inside a
+ * transaction, that transaction fails).
  */
 function preparing<T extends object>(client: T): T {
   const wrap = <C extends object>(c: C): C =>
@@ -97,8 +101,11 @@ function preparing<T extends object>(client: T): T {
         const value = Reflect.get(target, prop, target) as unknown;
         if (typeof value !== 'function') return value;
         if (prop === 'unsafe') {
-          return (query: string, params?: unknown[], opts?: Record<string, unknown>) =>
-            value.call(target, query, params, { ...opts, prepare: small(params) });
+          return (query: string, params?: unknown, opts?: Record<string, unknown>) => {
+            // postgres.js also takes unsafe(query, options): no parameters then.
+            if (params !== undefined && !Array.isArray(params)) return value.call(target, query, [], { prepare: false, ...(params as object) });
+            return value.call(target, query, params ?? [], { ...opts, prepare: small(params as unknown[] | undefined) });
+          };
         }
         if (prop === 'begin' || prop === 'savepoint') {
           // Transactions and savepoints hand their callback a client of their own: wrap it too.

@@ -31,6 +31,20 @@ describe('postgres.js behind drizzle prepares small statements, not batches', ()
     });
   });
 
+  it('nested transactions (savepoints) and the two-argument unsafe(query, options) form work through the wrapper', async () => {
+    const db = database.db;
+    await db.transaction(async (tx) => {
+      await (tx as unknown as typeof db).transaction(async (inner) => {
+        const t = inner as unknown as Db;
+        expect((await rows<{ x: number }>(t, sql`select ${2}::int * 3 as x /* prep-savepoint */`))[0]!.x).toBe(6);
+        expect(await prepared(t, 'prep-savepoint')).toBe(1);
+      });
+    });
+    // drizzle's $client is the wrapped postgres.js client.
+    const client = (db as unknown as { $client: { unsafe(q: string, o?: object): Promise<Array<{ x: number }>> } }).$client;
+    expect((await client.unsafe('select 7 as x', { simple: true }))[0]!.x).toBe(7);
+  });
+
   it('a statement with a long parameter, or many parameters, is not prepared', async () => {
     const db = database.db;
     const big = JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ id: i, note: 'x'.repeat(10) })));

@@ -15,7 +15,7 @@ export const serverSettings = {
   }),
   DATABASE_URL: setting({
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'),
-    doc: 'PostgreSQL connection URL. Unset: embedded PGlite, stored under STARLING_DATA_DIR.',
+    doc: 'PostgreSQL connection URL. Unset: embedded PGlite, stored under STARLING_DATA_DIR. Small statements are prepared; behind a pooler in transaction mode add ?prepare=false.',
     allowed: 'a postgres:// or postgresql:// URL',
     secret: true,
   }),
