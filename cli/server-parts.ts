@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createInProcessTransport, createRedisTransport, startChannel, type Transport } from '../channel/index.js';
 import type { ReadinessCheck, RouteBodyLimit, RunningHttpServer } from '../http/index.js';
-import { apiKeyAuth, createProxy, findHost, getTask, listRuns, proxyBodyLimits, proxyRoutes, type ProxyCore, type RunDiagnostics } from '../proxy/index.js';
+import {
+  apiKeyAuth, createProxy, findHost, getTask, listRuns, proxyBodyLimits, proxyRoutes, TASK_PRUNE_JOB, taskPruneJob, type ProxyCore, type RunDiagnostics,
+} from '../proxy/index.js';
 import { botServerPart, componentBotServices, type BotServices, type HostView, type TaskView as BotTaskView } from '../bot/index.js';
 import { cmdbServerPart } from '../cmdb-sync/index.js';
 import {
@@ -48,15 +50,17 @@ function proxyHolder() {
   };
 }
 
-/** The proxy: tasks API, ConfigService, results consumer and sweeper. */
+/** The proxy: tasks API, ConfigService, results consumer, sweeper and the daily task retention. */
 function proxyPart(get: ReturnType<typeof proxyHolder>): ServerPart {
   return {
     name: 'proxy',
     routes: (ctx) => proxyRoutes(ctx, get(ctx).core),
     bodyLimits: () => proxyBodyLimits(),
+    defineJobs: (ctx) => ctx.jobs.define(taskPruneJob(ctx)),
     async start(ctx) {
       const { core, transport } = get(ctx);
       await core.start();
+      await ctx.jobs.repeat(TASK_PRUNE_JOB, {}, { everyMs: 86_400_000 }, 'task-prune');
       return {
         close: async () => {
           await core.close();

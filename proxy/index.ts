@@ -18,6 +18,7 @@ export { apiKeyAuth, type ApiKeyAuthOptions, type ApiKeyIdentity } from './auth/
 export { loadSigningKey, type ProxySigningKeys } from './auth/load-signing-key.js';
 export { registerAgents, verifyAgentCredentials } from './register/register-agents.js';
 export { sweepRuns, type SweepReport } from './lifecycle/run-sweeper.js';
+export { pruneTasks, taskPruneJob, TASK_PRUNE_JOB, type PruneTasksOptions } from './lifecycle/prune-tasks.js';
 export { MAX_TARGETS, type TaskRequest, type TaskView, type RunView } from './tasks/task-schemas.js';
 export { getTask, listRuns, type ListRunsOptions } from './tasks/task-views.js';
 export { explainFailedRuns, recallDiagnoses, type FailedRun, type RunDiagnostics, type RunExplainer } from './tasks/explain-runs.js';

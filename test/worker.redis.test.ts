@@ -74,11 +74,11 @@ describe('HTTP processes without job workers, and a `starling worker`', () => {
     expect(proxyUp).toMatchObject({ jobs: 'bullmq', workers: false });
     // Declared by both, held once, each with exactly one run not yet taken. (A run the worker is
     // processing right now is not counted: BullMQ adds the schedule's next run when it takes one.)
-    expect((await schedulerIds()).sort()).toEqual(['bot-prune', 'cmdb-reconcile-schedule', 'failed-runs', 'syslog-prune']);
+    expect((await schedulerIds()).sort()).toEqual(['bot-prune', 'cmdb-reconcile-schedule', 'failed-runs', 'syslog-prune', 'task-prune']);
     const pending = (await Promise.all(queues.map((q) => q.getJobs(['delayed', 'waiting', 'prioritized'])))).flat() as Job[];
     const runsPerSchedule = new Map<string, number>();
     for (const j of pending) if (j.repeatJobKey) runsPerSchedule.set(j.repeatJobKey, (runsPerSchedule.get(j.repeatJobKey) ?? 0) + 1);
-    expect(Object.fromEntries(runsPerSchedule)).toEqual({ 'bot-prune': 1, 'cmdb-reconcile-schedule': 1, 'failed-runs': 1, 'syslog-prune': 1 });
+    expect(Object.fromEntries(runsPerSchedule)).toEqual({ 'bot-prune': 1, 'cmdb-reconcile-schedule': 1, 'failed-runs': 1, 'syslog-prune': 1, 'task-prune': 1 });
 
     // A correctly signed mention to each HTTP process; the replies come from the worker.
     const mentions = [serverUp!, proxyUp!].map((up) => ({ url: up.url as string, message: groupMessage(fake, 'help') }));

@@ -49,6 +49,11 @@ export const proxySettings = {
     doc: 'How many failed runs of a `wait` response get a diagnosis inline (cause, owner, evidence), concurrently within one diagnosis budget; the rest keep their plain problem document and are diagnosed in the background.',
     allowed: 'an integer from 0 to 1000',
   }),
+  PROXY_TASK_RETENTION_DAYS: setting({
+    schema: positiveInt.max(36_500), default: 30,
+    doc: 'Tasks created longer ago than this, and their runs, are deleted by the daily prune job (in chunks of 50,000 runs).',
+    allowed: 'an integer from 1 to 36500 (days)',
+  }),
   EMBEDDED_CHANNEL_PORT: setting({
     schema: port, default: 0,
     doc: 'Port of the channel that `starling server` runs inside itself (0 picks a free one; registration hands out the real URL).',
