@@ -57,7 +57,7 @@ from (
   from hosts
 ) h
 full join (
-  select distinct on (sn) sn, id, ip from cmdb_hosts where sn <> '' order by sn
+  select distinct on (sn) sn, id, ip from cmdb_hosts where sn <> '' order by sn, ip, id
 ) c on nullif(h.sn, '') = c.sn
 where not (h.id is not null and c.id is not null and h.live and h.ip is not distinct from c.ip)
 union all
