@@ -33,3 +33,14 @@ export function installShutdown(log: Logger, timeoutMs: number, close: () => Pro
     process.on('SIGTERM', onSignal);
   });
 }
+
+/** Close each step in order; a step that fails is logged and the next one still closes. */
+export async function closeInOrder(log: Logger, steps: Array<{ name: string; close(): Promise<unknown> }>): Promise<void> {
+  for (const s of steps) {
+    try {
+      await s.close();
+    } catch (err) {
+      log.warn({ part: s.name, err: (err as Error).message }, 'error while closing');
+    }
+  }
+}

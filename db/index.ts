@@ -2,6 +2,7 @@
 export * from './database.js';
 export * from './migrate.js';
 export * from './rows.js';
+export * from './delete-in-chunks.js';
 export * from './run-history.js';
 export * as schema from './schema/index.js';
 export * from './schema/index.js';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { rows } from '../db/index.js';
+import { deleteInChunks } from '../db/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import type { Context } from '../runtime/index.js';
 
@@ -11,18 +11,10 @@ export const SYSLOG_PRUNE_JOB = 'diagnostics-syslog-prune';
  * 50,000) so no single statement holds locks for long. Returns how many were deleted.
  */
 export async function pruneSyslogEvents(ctx: Context, before: Date, chunk = 50_000): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < 1000; i++) {
-    const r = await rows<{ n: string | number }>(ctx.db, sql`
-      with gone as (
-        delete from syslog_events where id in (select id from syslog_events where received_at < ${before.toISOString()}::timestamptz limit ${chunk})
-        returning 1
-      ) select count(*) as n from gone`);
-    const n = Number(r[0]?.n ?? 0);
-    total += n;
-    if (n < chunk) break;
-  }
-  return total;
+  const at = before.toISOString();
+  return deleteInChunks(ctx.db, (limit) => sql`
+    delete from syslog_events where id in (select id from syslog_events where received_at < ${at}::timestamptz limit ${limit})
+    returning 1`, { chunk });
 }
 
 /**

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markLines, startCluster, type Cluster } from './helpers/cluster.js';
+import { allRuns, MARK, markLines, readyzIs, runUntilDone, startCluster, type Cluster } from './helpers/cluster.js';
 import { waitFor } from './helpers/wait-for.js';
 
 // DESIGN reliability case 7: "database restarted or network jitter: the proxy recovers by
 // itself; nothing lost". Real processes (`starling proxy`, two `starling channel`, three real
 // agents) reach Postgres through a TCP link the test cuts: every connection drops at once and
 // new ones are refused, as while a database restarts, then it heals.
-const MARK = (tag: string) => `echo ${tag} >> "$MARK_FILE"`;
 
 describe('the proxy through a database outage (production processes)', () => {
   let c: Cluster;
@@ -26,10 +25,7 @@ describe('the proxy through a database outage (production processes)', () => {
     link.cut();
     // While it is cut: readiness names the database, the API answers with a problem document
     // (no hang, no crash), and the runs finish on their hosts.
-    const ready = await waitFor(async () => {
-      const x = await c.api('GET', '/readyz', undefined, null);
-      return x.status === 503 && x;
-    }, { what: 'readyz 503', timeoutMs: 10_000 });
+    const ready = await readyzIs(c, 503, 10_000);
     expect(ready.body).toMatchObject({ code: 'PROXY-DEP-DATABASE_UNAVAILABLE', failing: 'database' });
     const during = await c.api('GET', `/v1/tasks/${r.body.id}`);
     expect(during.status).toBeGreaterThanOrEqual(500);
@@ -41,14 +37,10 @@ describe('the proxy through a database outage (production processes)', () => {
     expect(c.proxy().records.some((x) => x.msg === 'transport delivery failed; will retry')).toBe(true);
 
     link.heal();
-    await waitFor(async () => (await c.api('GET', '/readyz', undefined, null)).status === 200, { what: 'readyz 200', timeoutMs: 20_000 });
-    const done = await waitFor(async () => {
-      const t = await c.api('GET', `/v1/tasks/${r.body.id}`);
-      return t.status === 200 && t.body.done && t.body;
-    }, { what: 'task done after the outage', timeoutMs: 60_000, intervalMs: 250 });
+    await readyzIs(c, 200);
+    const done = await runUntilDone(c, r.body.id);
     expect(Object.entries(done.counts).filter(([, n]) => n !== 0)).toEqual([['SUCCEEDED', 3]]);
-    const runs = (await c.api('GET', `/v1/tasks/${r.body.id}/runs?limit=100`)).body.runs as any[];
-    for (const run of runs) {
+    for (const run of await allRuns(c, r.body.id)) {
       expect(run.stdout).toBe('done\n');
       expect(run.history.map((e: any) => e.state)).toEqual(['RECEIVED', 'DISPATCHED', 'RUNNING', 'SUCCEEDED']);
     }
@@ -77,10 +69,7 @@ describe('the proxy and channels through a Redis outage (production processes)',
     await waitFor(async () => (await c.api('GET', `/v1/tasks/${first.body.id}`)).body.counts?.RUNNING === 3, { what: 'running', timeoutMs: 20_000 });
 
     link.cut();
-    const ready = await waitFor(async () => {
-      const x = await c.api('GET', '/readyz', undefined, null);
-      return x.status === 503 && x;
-    }, { what: 'readyz 503', timeoutMs: 10_000 });
+    const ready = await readyzIs(c, 503, 10_000);
     expect(ready.body).toMatchObject({ code: 'PROXY-DEP-REDIS_UNAVAILABLE', failing: 'redis' });
     // Accepted and stored while the transport is down: its dispatches go out once it is back.
     const second = await c.api('POST', '/v1/tasks', { targets: c.agents.map((a) => a.label), command: `${MARK('r2')}; echo two` });
@@ -89,15 +78,11 @@ describe('the proxy and channels through a Redis outage (production processes)',
     await new Promise((res) => setTimeout(res, 3000));
 
     link.heal();
-    await waitFor(async () => (await c.api('GET', '/readyz', undefined, null)).status === 200, { what: 'readyz 200', timeoutMs: 30_000 });
+    await readyzIs(c, 200, 30_000);
     for (const [task, tag, out] of [[first, 'r1', 'one\n'], [second, 'r2', 'two\n']] as const) {
-      const done = await waitFor(async () => {
-        const t = await c.api('GET', `/v1/tasks/${task.body.id}`);
-        return t.status === 200 && t.body.done && t.body;
-      }, { what: `task ${tag} done after the outage`, timeoutMs: 90_000, intervalMs: 250 });
+      const done = await runUntilDone(c, task.body.id, 90_000);
       expect(Object.entries(done.counts).filter(([, n]) => n !== 0)).toEqual([['SUCCEEDED', 3]]);
-      const runs = (await c.api('GET', `/v1/tasks/${task.body.id}/runs?limit=100`)).body.runs as any[];
-      for (const run of runs) expect(run.stdout).toBe(out);
+      for (const run of await allRuns(c, task.body.id)) expect(run.stdout).toBe(out);
       for (const a of c.agents) expect(markLines(a.markFile).filter((l) => l === tag)).toHaveLength(1);
     }
   }, 200_000);

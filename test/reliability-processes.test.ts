@@ -3,25 +3,12 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, newNonce, PROTOCOL_VERSION, signDispatch, signingKeyFromPem } from '../protocol/index.js';
 import { testRedis } from './helpers/redis.js';
-import { markLines, startCluster, type Cluster, type ClusterMode } from './helpers/cluster.js';
+import { allRuns, MARK, markLines, runUntilDone, startCluster, type Cluster, type ClusterMode } from './helpers/cluster.js';
 import { waitFor } from './helpers/wait-for.js';
 
 // Real processes over real sockets: `starling server` (embedded PGlite, in-process channel), or
 // `starling proxy` + two `starling channel` on Postgres and Redis; three real agents each.
 // Commands append a line to the agent's $MARK_FILE, so executions are counted on the host side.
-const MARK = (tag: string) => `echo ${tag} >> "$MARK_FILE"`;
-
-async function runUntilDone(c: Cluster, taskId: string, timeoutMs = 60_000) {
-  return waitFor(async () => {
-    const t = await c.api('GET', `/v1/tasks/${taskId}`);
-    return t.status === 200 && t.body.done && t.body;
-  }, { timeoutMs, intervalMs: 200, what: `task ${taskId} done` });
-}
-
-async function allRuns(c: Cluster, taskId: string) {
-  return (await c.api('GET', `/v1/tasks/${taskId}/runs?limit=1000`)).body.runs as any[];
-}
-
 const modes: ClusterMode[] = ['embedded', 'production'];
 
 describe.each(modes)('cluster (%s)', (mode) => {

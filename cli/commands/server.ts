@@ -4,7 +4,7 @@ import { createApp, startHttpServer } from '../../http/index.js';
 import { createContext } from '../../runtime/index.js';
 import type { Command } from '../command.js';
 import { serverParts, type ServerPart } from '../server-parts.js';
-import { installShutdown } from '../shutdown.js';
+import { closeInOrder, installShutdown } from '../shutdown.js';
 import { VERSION } from '../version.js';
 
 /** Start the all-in-one server and return its handles (used by the command and by tests). */
@@ -58,14 +58,7 @@ export async function startServer(overrides: Record<string, unknown> = {}, file?
         // HTTP first (no new work), then the job workers (running jobs finish while the parts
         // they use are still open), then the parts in reverse start order, then the context.
         const [httpCloser, ...partClosers] = closers;
-        const ordered = [httpCloser!, { name: 'jobs', close: () => ctx.jobs.close() }, ...partClosers.reverse()];
-        for (const c of ordered) {
-          try {
-            await c.close();
-          } catch (err) {
-            ctx.log.warn({ part: c.name, err: (err as Error).message }, 'error while closing');
-          }
-        }
+        await closeInOrder(ctx.log, [httpCloser!, { name: 'jobs', close: () => ctx.jobs.close() }, ...partClosers.reverse()]);
         await ctx.close();
       })());
     return { ctx, http, app, close };

@@ -5,7 +5,7 @@ import { createRouter, healthRoutes, problemErrorHandler, respondWithCode, start
 import { createContext, type Context } from '../../runtime/index.js';
 import type { Command } from '../command.js';
 import { serverParts, type ServerPart } from '../server-parts.js';
-import { installShutdown } from '../shutdown.js';
+import { closeInOrder, installShutdown } from '../shutdown.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -69,18 +69,11 @@ export async function startWorker(overrides: Record<string, unknown> = {}, file?
         // Not ready at once; then the workers (running jobs finish while what they use is still
         // open), then what the processors hold (batched writes), then health HTTP and the context.
         stopping = true;
-        const steps = [
+        await closeInOrder(ctx.log, [
           { name: 'jobs', close: () => ctx.jobs.close() },
           ...[...parts].reverse().map((p) => ({ name: p.name, close: async () => p.closeJobs?.(ctx) })),
           { name: 'http', close: () => http.close() },
-        ];
-        for (const s of steps) {
-          try {
-            await s.close();
-          } catch (err) {
-            ctx.log.warn({ part: s.name, err: (err as Error).message }, 'error while closing');
-          }
-        }
+        ]);
         await ctx.close();
       })());
     return { ctx, http, close };

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { rows } from '../../db/index.js';
+import { deleteInChunks } from '../../db/index.js';
 import type { JobDefinition } from '../../jobs/index.js';
 import type { Context } from '../../runtime/index.js';
 
@@ -21,36 +21,16 @@ export interface PruneTasksOptions {
  * a plain value), so each statement is a plain bounded delete. Returns what was deleted.
  */
 export async function pruneTasks(ctx: Pick<Context, 'db'>, before: Date, options: PruneTasksOptions = {}): Promise<{ runs: number; tasks: number }> {
-  const chunk = options.chunk ?? 50_000;
   const at = before.toISOString();
+  const old = sql`t.created_at < ${at}::timestamptz and t.deadline_at < ${at}::timestamptz`;
   const total = { runs: 0, tasks: 0 };
-  for (;;) {
-    const [r] = await rows<{ n: number }>(ctx.db, sql`
-      with gone as (
-        delete from task_runs where id in (
-          select r.id from tasks t join task_runs r on r.task_id = t.id
-          where t.created_at < ${at}::timestamptz and t.deadline_at < ${at}::timestamptz
-          limit ${chunk})
-        returning 1
-      ) select count(*)::int as n from gone`);
-    total.runs += r!.n;
-    await options.progress?.({ ...total });
-    if (r!.n < chunk) break;
-  }
-  for (;;) {
-    const [t] = await rows<{ n: number }>(ctx.db, sql`
-      with gone as (
-        delete from tasks where id in (
-          select t.id from tasks t
-          where t.created_at < ${at}::timestamptz and t.deadline_at < ${at}::timestamptz
-            and not exists (select 1 from task_runs r where r.task_id = t.id)
-          limit ${chunk})
-        returning 1
-      ) select count(*)::int as n from gone`);
-    total.tasks += t!.n;
-    await options.progress?.({ ...total });
-    if (t!.n < chunk) break;
-  }
+  total.runs = await deleteInChunks(ctx.db, (limit) => sql`
+    delete from task_runs where id in (select r.id from tasks t join task_runs r on r.task_id = t.id where ${old} limit ${limit})
+    returning 1`, { ...(options.chunk && { chunk: options.chunk }), progress: (n) => options.progress?.({ ...total, runs: n }) });
+  total.tasks = await deleteInChunks(ctx.db, (limit) => sql`
+    delete from tasks where id in (
+      select t.id from tasks t where ${old} and not exists (select 1 from task_runs r where r.task_id = t.id) limit ${limit})
+    returning 1`, { ...(options.chunk && { chunk: options.chunk }), progress: (n) => options.progress?.({ ...total, tasks: n }) });
   return total;
 }
 

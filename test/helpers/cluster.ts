@@ -218,3 +218,26 @@ export function markLines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
+/** A shell snippet that appends `tag` to the agent's $MARK_FILE: executions counted on the host side. */
+export const MARK = (tag: string) => `echo ${tag} >> "$MARK_FILE"`;
+
+/** Poll the task until it is done; resolves to its view. */
+export async function runUntilDone(c: Cluster, taskId: string, timeoutMs = 60_000) {
+  return waitFor(async () => {
+    const t = await c.api('GET', `/v1/tasks/${taskId}`);
+    return t.status === 200 && t.body.done && t.body;
+  }, { timeoutMs, intervalMs: 200, what: `task ${taskId} done` });
+}
+
+/** The task's runs (first 1,000). */
+export async function allRuns(c: Cluster, taskId: string) {
+  return (await c.api('GET', `/v1/tasks/${taskId}/runs?limit=1000`)).body.runs as any[];
+}
+
+/** Wait until /readyz answers `status`; resolves to the response. */
+export async function readyzIs(c: Cluster, status: number, timeoutMs = 20_000) {
+  return waitFor(async () => {
+    const x = await c.api('GET', '/readyz', undefined, null);
+    return x.status === status && x;
+  }, { what: `readyz ${status}`, timeoutMs });
+}
